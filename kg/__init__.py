@@ -1,0 +1,57 @@
+"""The Moscow Trials Knowledge Graph: load, validate, query, project and export.
+
+The public API, for notebooks and scripts (the ``kg`` command is a thin layer over it)::
+
+    import kg
+    graph = kg.load()                          # ontology + graph_data/, with derived layers
+    report = kg.validate(graph)                # SHACL shapes + violation checks
+    kg.list_questions()                        # the named SPARQL questions
+    rows = kg.run_query(graph, "defendants", {"trial": "trial:1936-sixteen"})
+    rows.to_dataframe()                        # pandas, imported only when asked for
+    net = kg.project(graph, view="overview")   # networkx MultiDiGraph, edges keyed by statement
+    kg.render_network(net, "network.html")     # one offline HTML file
+    kg.export(graph, "json-ld")                # build/moscow-trials.jsonld, written atomically
+
+Names are imported lazily so that ``kg --help`` does not pay for rdflib, pyshacl or networkx.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "load",
+    "KnowledgeGraph": "load",
+    "data_files": "load",
+    "validate": "validate",
+    "ValidationReport": "validate",
+    "list_questions": "queries",
+    "load_question": "queries",
+    "run_query": "queries",
+    "resolve_iri": "queries",
+    "QueryResult": "queries",
+    "project": "network",
+    "views": "network",
+    "render_network": "render",
+    "export": "export",
+    "serialize": "export",
+    "layer_graph": "export",
+    "formats": "export",
+    "build": "build",
+    "KGError": "errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

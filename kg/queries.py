@@ -1,0 +1,318 @@
+"""Named SPARQL questions: ``kg/queries/*.rq`` files, their headers, parameters and results.
+
+A question file starts with grlc-style header lines::
+
+    #+ summary: Defendants of each trial, with sentence and date of death
+    #+ param: trial (iri, optional): the trial — an IRI, trial:SLUG, or its name
+
+A parameter is bound to the SPARQL variable of the same name through rdflib's ``initBindings``:
+user values never become query text, so a value cannot change what the query does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+
+from . import paths
+from .errors import ParameterError, QuerySyntaxError, UnknownQueryError
+from .namespaces import BASE, DATA_PREFIXES
+
+__all__ = [
+    "Param",
+    "Question",
+    "QueryResult",
+    "list_questions",
+    "load_question",
+    "parse_question",
+    "resolve_iri",
+    "run_query",
+]
+
+_HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*(?:\(([^)]*)\))?\s*:?\s*(.*)$")
+PARAM_TYPES = ("iri", "string", "integer", "date", "boolean")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared parameter: its name (= SPARQL variable), type, whether required, and what it means."""
+
+    name: str
+    type: str = "string"
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """A SPARQL question with the metadata read from its header."""
+
+    name: str
+    text: str
+    summary: str = ""
+    params: tuple[Param, ...] = ()
+    path: Path | None = None
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def parse_question(text: str, *, name: str = "query", path: Path | None = None) -> Question:
+    """Return the :class:`Question` for SPARQL *text*, reading its ``#+`` header lines."""
+    summary, params = "", []
+    for line in text.splitlines():
+        match = _HEADER.match(line.strip())
+        if not match:
+            continue
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key == "summary":
+            summary = value
+        elif key == "param":
+            pm = _PARAM.match(value)
+            if not pm:
+                raise QuerySyntaxError(f"{path or name}: cannot read parameter header {line.strip()!r}")
+            flags = [f.strip() for f in (pm.group(2) or "string").split(",") if f.strip()]
+            ptype = next((f for f in flags if f in PARAM_TYPES), "string")
+            params.append(Param(pm.group(1), ptype, "optional" not in flags, pm.group(3).strip()))
+    return Question(name=name, text=text, summary=summary, params=tuple(params), path=path)
+
+
+def list_questions(directory: Path | None = None) -> list[Question]:
+    """Return every named question shipped in ``kg/queries/``, sorted by name."""
+    directory = directory or paths.QUERIES_DIR
+    return [
+        parse_question(p.read_text(encoding="utf-8"), name=p.stem, path=p)
+        for p in sorted(directory.glob("*.rq"))
+    ]
+
+
+def load_question(name_or_path: str, *, directory: Path | None = None, stdin_text: str | None = None) -> Question:
+    """Return a question by name (``defendants``), by file path (``my.rq``) or from ``-`` (stdin text)."""
+    if name_or_path == "-":
+        if stdin_text is None:
+            import sys
+
+            stdin_text = sys.stdin.read()
+        return parse_question(stdin_text, name="<stdin>")
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".rq" or candidate.is_file():
+        if not candidate.is_file():
+            raise UnknownQueryError(f"no such query file: {candidate}")
+        return parse_question(candidate.read_text(encoding="utf-8"), name=candidate.stem, path=candidate)
+    known = {q.name: q for q in list_questions(directory)}
+    if name_or_path not in known:
+        import difflib
+
+        close = difflib.get_close_matches(name_or_path, known, n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise UnknownQueryError(
+            f"unknown question {name_or_path!r}.{hint} Known questions: {', '.join(sorted(known))} "
+            "(see `kg queries`)"
+        )
+    return known[name_or_path]
+
+
+_LABEL_LOOKUP = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?thing WHERE {
+  { ?thing rdfs:label ?label } UNION { ?thing skos:altLabel ?label }
+  FILTER (LCASE(STR(?label)) = ?needle)
+  FILTER (STRSTARTS(STR(?thing), ?base))
+}
+"""
+
+
+def resolve_iri(graph: Graph, value: str, *, hint: str | None = None) -> URIRef:
+    """Return the IRI a user means by *value*: a full IRI, ``prefix:local``, a slug, or a label.
+
+    A slug is looked up in the namespace named by *hint* (the parameter name, e.g. ``trial``); a
+    label or any recorded spelling (Latin or Cyrillic) is matched case-insensitively through a
+    bound query. Ambiguous or unknown names raise :class:`ParameterError` listing what was found.
+    """
+    value = value.strip()
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I) or value.startswith("urn:"):
+        return URIRef(value)
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in DATA_PREFIXES and " " not in value:
+        return URIRef(DATA_PREFIXES[prefix] + local)
+    if hint and hint in DATA_PREFIXES and re.fullmatch(r"[a-z0-9-]+", value):
+        candidate = URIRef(DATA_PREFIXES[hint] + value)
+        if (candidate, None, None) in graph:
+            return candidate
+    rows = list(
+        graph.query(
+            _LABEL_LOOKUP,
+            initBindings={"needle": Literal(value.lower()), "base": Literal(BASE + "id/")},
+        )
+    )
+    matches = sorted({str(r[0]) for r in rows})  # type: ignore[index]
+    if hint and hint in DATA_PREFIXES and len(matches) > 1:
+        preferred = [m for m in matches if m.startswith(DATA_PREFIXES[hint])]
+        matches = preferred or matches
+    if len(matches) == 1:
+        return URIRef(matches[0])
+    if not matches:
+        raise ParameterError(
+            f"nothing in the graph is called {value!r}; give an IRI, a prefixed name such as "
+            f"{hint or 'person'}:some-slug, or a recorded name"
+        )
+    raise ParameterError(f"{value!r} is ambiguous: it names {', '.join(matches)}; give the IRI instead")
+
+
+def _convert(graph: Graph, param: Param, raw: str) -> URIRef | Literal:
+    try:
+        if param.type == "iri":
+            return resolve_iri(graph, raw, hint=param.name)
+        if param.type == "integer":
+            return Literal(int(raw), datatype=XSD.integer)
+        if param.type == "date":
+            import datetime as dt
+
+            return Literal(dt.date.fromisoformat(raw), datatype=XSD.date)
+        if param.type == "boolean":
+            if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError("expected true or false")
+            return Literal(raw.lower() in {"true", "1", "yes"}, datatype=XSD.boolean)
+        return Literal(raw)
+    except ValueError as exc:
+        raise ParameterError(f"parameter {param.name!r} must be of type {param.type}: {raw!r} ({exc})") from None
+
+
+def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> dict[str, Any]:
+    declared = {p.name: p for p in question.params}
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        have = ", ".join(declared) or "none"
+        raise ParameterError(f"question {question.name!r} has no parameter {', '.join(unknown)}; its parameters: {have}")
+    missing = [p.name for p in question.params if p.required and p.name not in params]
+    if missing:
+        raise ParameterError(
+            f"question {question.name!r} needs parameter {', '.join(missing)} "
+            f"(give it with -p {missing[0]} VALUE)"
+        )
+    return {name: _convert(graph, declared[name], value) for name, value in params.items()}
+
+
+def _prepare(question: Question) -> Any:
+    from rdflib.plugins.sparql import prepareQuery
+
+    from .namespaces import DATA_PREFIXES as ns
+
+    try:
+        return prepareQuery(question.text, initNs=ns)
+    except Exception as exc:
+        line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
+        where = f" at line {line}, column {col}" if line else ""
+        msg = getattr(exc, "msg", None) or str(exc)
+        raise QuerySyntaxError(f"SPARQL syntax error in {question.path or question.name}{where}: {msg}") from None
+
+
+@dataclass
+class QueryResult:
+    """Rows of a SELECT (or ASK) as rdflib terms, with helpers to turn them into tables."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    prefixes: Mapping[str, str] = field(default_factory=lambda: DATA_PREFIXES)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.records())
+
+    def _plain(self, term: Any, *, short: bool) -> Any:
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            if short:
+                for prefix, base in self.prefixes.items():
+                    if str(term).startswith(base) and prefix != "mt":
+                        return f"{prefix}:{str(term)[len(base):]}"
+                    if prefix == "mt" and str(term).startswith(base):
+                        return str(term)[len(base):]
+            return str(term)
+        if isinstance(term, Literal):
+            value = term.toPython()
+            return value if isinstance(value, (int, float, bool, str)) else str(term)
+        if isinstance(term, BNode):
+            return f"_:{term}"
+        return str(term)
+
+    def records(self, *, short: bool = False) -> list[dict[str, Any]]:
+        """Return the rows as dicts of plain Python values (IRIs as strings)."""
+        return [{c: self._plain(v, short=short) for c, v in zip(self.columns, row)} for row in self.rows]
+
+    def to_csv(self) -> str:
+        """Return the rows as CSV with a header line (full IRIs, empty cells for unbound values)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.columns)
+        for record in self.records():
+            writer.writerow(["" if v is None else v for v in record.values()])
+        return out.getvalue()
+
+    def to_json(self) -> str:
+        """Return the rows as a JSON array of objects (full IRIs, null for unbound values)."""
+        return json.dumps(self.records(), ensure_ascii=False, indent=2, default=str)
+
+    def to_table(self, *, max_width: int = 48) -> str:
+        """Return an aligned text table for the terminal, with IRIs shortened to prefixed names."""
+        records = self.records(short=True)
+        cells = [[("" if r[c] is None else str(r[c])) for c in self.columns] for r in records]
+        cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
+        widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(self.columns)]
+        line = lambda row: "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
+        out = [line(self.columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
+        out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+        return "\n".join(out)
+
+    def to_dataframe(self):  # type: ignore[no-untyped-def]
+        """Return a pandas DataFrame (pandas is imported only here: it costs ~1 s to import)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=self.columns)
+
+
+def run_query(
+    graph: Graph | Any,
+    question: Question | str,
+    params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+) -> QueryResult:
+    """Return the result of a named question, a ``.rq`` path or SPARQL text, with *params* bound.
+
+    *graph* is an rdflib ``Graph`` or a :class:`kg.load.KnowledgeGraph`. Values in *params* are
+    strings as a user types them; they are converted by the declared type and bound, never pasted.
+    """
+    graph = getattr(graph, "graph", graph)
+    if isinstance(question, str):
+        question = (
+            parse_question(question)
+            if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", question, re.I) and "\n" in question
+            else load_question(question)
+        )
+    params = dict(params or {})
+    bindings = _bindings(graph, question, params)
+    prepared = _prepare(question)
+    try:
+        result = graph.query(prepared, initBindings={Variable(k): v for k, v in bindings.items()})
+    except Exception as exc:  # evaluation errors (e.g. a type error in a FILTER) name the question
+        raise QuerySyntaxError(f"query {question.name!r} failed: {exc}") from None
+    if result.type == "ASK":
+        return QueryResult(columns=["answer"], rows=[(Literal(bool(result.askAnswer)),)])
+    if result.type in {"CONSTRUCT", "DESCRIBE"}:
+        rows = [tuple(t) for t in result]  # type: ignore[misc]
+        return QueryResult(columns=["subject", "predicate", "object"], rows=rows)  # type: ignore[arg-type]
+    columns = [str(v) for v in (result.vars or [])]
+    return QueryResult(columns=columns, rows=[tuple(row) for row in result])  # type: ignore[arg-type]

@@ -1,0 +1,114 @@
+"""Validate the graph: SHACL Core shapes (pySHACL) plus the ``*-violation.rq`` checks.
+
+A check is a SPARQL SELECT returning ``?focus`` and ``?message``; any row is a violation. Keeping
+global checks out of SHACL-SPARQL keeps pySHACL on its fast path (see design/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from . import paths
+from .load import KnowledgeGraph, parse_turtle_file
+
+__all__ = ["ValidationReport", "Violation", "check_files", "validate"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One problem: which rule, which node, what is wrong, and the file that defines the node."""
+
+    rule: str
+    focus: str
+    message: str
+    file: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}{self.focus}: {self.message} [{self.rule}]"
+
+
+@dataclass
+class ValidationReport:
+    """All violations found; ``conforms`` is true when there are none."""
+
+    violations: list[Violation] = field(default_factory=list)
+    shapes_checked: int = 0
+    checks_run: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def __str__(self) -> str:
+        if self.conforms:
+            return f"valid: {self.shapes_checked} shapes and {self.checks_run} checks, no violation"
+        lines = [f"{len(self.violations)} violation(s):"]
+        lines += [f"  {v}" for v in sorted(self.violations, key=lambda v: (v.file, v.focus, v.rule))]
+        return "\n".join(lines)
+
+
+def check_files(directory: Path | None = None) -> list[Path]:
+    """Return the quality-check queries (``*-violation.rq``), in name order."""
+    return sorted((directory or paths.CHECKS_DIR).glob("*-violation.rq"))
+
+
+def _short(node: object, graph: Graph) -> str:
+    try:
+        return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
+    except Exception:  # normalizeUri can fail on odd IRIs: fall back to the full form
+        return str(node)
+
+
+def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
+    from pyshacl import validate as shacl_validate
+
+    _conforms, results, _text = shacl_validate(
+        kg.graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
+    )
+    found = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        shape = results.value(result, SH.sourceShape)
+        value = results.value(result, SH.value)
+        text = str(message) if message else "violates a shape"
+        if path is not None and not str(path).startswith("n"):
+            text = f"{_short(path, kg.graph)}: {text}"
+        if value is not None and value != focus:
+            text += f" (value: {_short(value, kg.graph)})"
+        rule = _short(shape, shapes) if isinstance(shape, URIRef) else "shape"
+        file = kg.file_of(focus)
+        found.append(Violation(f"shacl {rule}", _short(focus, kg.graph), text, str(file or "")))
+    return found
+
+
+def _check_violations(kg: KnowledgeGraph, checks: Iterable[Path]) -> list[Violation]:
+    found = []
+    for path in checks:
+        rule = path.stem
+        for row in kg.graph.query(path.read_text(encoding="utf-8")):
+            focus = row.focus  # type: ignore[union-attr]
+            file = kg.file_of(focus)
+            found.append(Violation(rule, _short(focus, kg.graph), str(row.message), str(file or "")))  # type: ignore[union-attr]
+    return found
+
+
+def validate(
+    kg: KnowledgeGraph,
+    *,
+    shapes_file: Path | None = None,
+    checks: Iterable[Path] | None = None,
+) -> ValidationReport:
+    """Return the validation report of *kg* against the shapes and the violation checks."""
+    shapes = parse_turtle_file(shapes_file or paths.SHAPES_FILE)
+    checks = list(check_files() if checks is None else checks)
+    violations = _shacl_violations(kg, shapes) + _check_violations(kg, checks)
+    n_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
+    return ValidationReport(violations=violations, shapes_checked=n_shapes, checks_run=len(checks))
