@@ -65,6 +65,26 @@ def _short(node: object, graph: Graph) -> str:
         return str(node)
 
 
+def _shape_name(shape: object, shapes: Graph, focus: object, data: Graph) -> str:
+    """Return ``mts:NodeShape`` or ``mts:NodeShape mts:PropertyShape`` for a result's source shape.
+
+    A named property shape can be shared by several node shapes: the one whose target class the
+    focus node belongs to is named.
+    """
+    from rdflib.namespace import RDFS
+
+    parts = []
+    parents = list(shapes.subjects(SH.property, shape))  # type: ignore[arg-type]
+    classes = {c for t in data.objects(focus, RDF.type) for c in data.transitive_objects(t, RDFS.subClassOf)}  # type: ignore[arg-type]
+    matching = [p for p in parents if set(shapes.objects(p, SH.targetClass)) & classes]
+    parent = (matching or parents or [None])[0]
+    if parent is not None:
+        parts.append(_short(parent, shapes) if isinstance(parent, URIRef) else "shape")
+    if isinstance(shape, URIRef):
+        parts.append(_short(shape, shapes))
+    return " ".join(parts) or "shape"
+
+
 def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
     from pyshacl import validate as shacl_validate
 
@@ -83,7 +103,7 @@ def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
             text = f"{_short(path, kg.graph)}: {text}"
         if value is not None and value != focus:
             text += f" (value: {_short(value, kg.graph)})"
-        rule = _short(shape, shapes) if isinstance(shape, URIRef) else "shape"
+        rule = _shape_name(shape, shapes, focus, kg.graph)
         file = kg.file_of(focus)
         found.append(Violation(f"shacl {rule}", _short(focus, kg.graph), text, str(file or "")))
     return found

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real graph (once per session), a small fixture graph with known answers,
+and a runner for the ``kg`` command in a subprocess (so exit codes and messages are real)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg import paths
+from kg.load import KnowledgeGraph, load
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+FIXTURE = DATA / "fixture" / "fixture.ttl"
+OUTPUT = TESTS / "output"
+
+
+@pytest.fixture(scope="session")
+def real_kg() -> KnowledgeGraph:
+    """The graph built from the real ontology and graph_data/."""
+    return load()
+
+
+@pytest.fixture(scope="session")
+def fixture_kg() -> KnowledgeGraph:
+    """The ontology plus tests/data/fixture/fixture.ttl: small, made up, with known answers."""
+    return load([paths.ONTOLOGY_FILE, FIXTURE])
+
+
+@pytest.fixture()
+def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private build folder, so tests never touch the real build/."""
+    out = tmp_path / "build"
+    monkeypatch.setenv("KG_BUILD_DIR", str(out))
+    return out
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A private copy of ontology/ and graph_data/ that a test may break (use with run_kg(root=…))."""
+    root = tmp_path / "repo"
+    shutil.copytree(paths.ONTOLOGY_DIR, root / "ontology")
+    shutil.copytree(paths.GRAPH_DATA_DIR, root / "graph_data")
+    return root
+
+
+def run_kg(*args: str, root: Path | None = None, build: Path | None = None, stdin: str | None = None,
+           cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m kg ARGS`` and return the completed process (text mode)."""
+    env = dict(os.environ)
+    if root is not None:
+        env["KG_ROOT"] = str(root)
+    if build is not None:
+        env["KG_BUILD_DIR"] = str(build)
+    env["PYTHONPATH"] = str(paths._PACKAGE_DIR.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True,
+                          input=stdin, env=env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def kg_cli():
+    """The :func:`run_kg` helper as a fixture."""
+    return run_kg
