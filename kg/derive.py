@@ -1,6 +1,6 @@
 """Derive the layers the curators never type: date bounds, the established and the alleged layer.
 
-The rules are SPARQL ``CONSTRUCT`` files in ``ontology/derive/``; a file named ``established-*.rq``
+The rules are SPARQL ``CONSTRUCT`` files, run in name order, in ``ontology/derive/``; a file named ``established-*.rq``
 feeds the fact layer and reads only ``mt:Established`` statements, one named ``alleged-*.rq`` feeds
 the alleged layer. Adding a rule is adding a file.
 """
@@ -58,13 +58,15 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     kg.graph += dates
     kg.layers["curated"] += dates
     derived = {"established": Graph(), "alleged": Graph()}
+    # Rules run in name order and each one's triples join the graph at once, so a later rule can
+    # build on an earlier one (co-defendants read mt:defendantIn) instead of re-joining statements.
     for layer, path in rule_files():
-        result = kg.graph.query(path.read_text(encoding="utf-8"))
-        for triple in result:
-            derived[layer].add(triple)  # type: ignore[arg-type]
-    for name, layer in derived.items():
-        kg.layers[name] = layer
-        kg.graph += layer
+        result = Graph()
+        for triple in kg.graph.query(path.read_text(encoding="utf-8")):
+            result.add(triple)  # type: ignore[arg-type]
+        derived[layer] += result
+        kg.graph += result
+    kg.layers.update(derived)
     if progress:
         progress(
             f"derived {len(dates)} date bounds, {len(derived['established'])} established and "
