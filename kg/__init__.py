@@ -23,11 +23,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "load",
-    "KnowledgeGraph": "load",
-    "data_files": "load",
-    "validate": "validate",
-    "ValidationReport": "validate",
+    "load": "loader",
+    "KnowledgeGraph": "loader",
+    "data_files": "loader",
+    "validate": "validation",
+    "ValidationReport": "validation",
     "list_questions": "queries",
     "load_question": "queries",
     "run_query": "queries",
@@ -36,11 +36,14 @@ _EXPORTS = {
     "project": "network",
     "views": "network",
     "render_network": "render",
-    "export": "export",
-    "serialize": "export",
-    "layer_graph": "export",
-    "formats": "export",
-    "build": "build",
+    "network_page": "render",
+    "show_network": "notebook",
+    "network_iframe": "notebook",
+    "export": "exports",
+    "serialize": "exports",
+    "layer_graph": "exports",
+    "formats": "exports",
+    "build": "builder",
     "KGError": "errors",
 }
 

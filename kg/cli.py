@@ -80,7 +80,7 @@ def _say(quiet: bool = False):  # type: ignore[no-untyped-def]
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .builder import build
 
     result = build(args.out, progress=_say(args.quiet))
     print(f"built {len(result.kg)} triples from {len(result.kg.files)} files in {result.seconds:.2f} s")
@@ -96,8 +96,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .load import load
-    from .validate import validate
+    from .loader import load
+    from .validation import validate
 
     report = validate(load())
     print(report, file=sys.stdout if report.conforms else sys.stderr)
@@ -116,7 +116,7 @@ def _cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .load import load
+    from .loader import load
     from .queries import load_question, run_query
 
     question = load_question(args.question)
@@ -134,8 +134,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .export import export, layer_graph, serialize
-    from .load import load
+    from .exports import export, layer_graph, serialize
+    from .loader import load
 
     kg = load()
     if args.output == "-":
@@ -148,7 +148,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_network(args: argparse.Namespace) -> int:
     from . import paths
-    from .load import load
+    from .loader import load
     from .network import project
     from .render import render_network
 

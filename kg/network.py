@@ -100,20 +100,28 @@ def edge_rows(graph: Graph, projection: Projection) -> list[dict[str, str]]:
 
 def _node_attributes(graph: Graph) -> dict[str, dict[str, Any]]:
     nodes: dict[str, dict[str, Any]] = {}
+    details: dict[str, dict[str, set[str]]] = {}
     for row in graph.query((paths.PROJECTIONS_DIR / "nodes.rq").read_text(encoding="utf-8")):
-        r = row.asdict()  # type: ignore[union-attr]
-        iri = str(r["node"])
-        entry = nodes.setdefault(iri, {"iri": iri, "label": str(r["label"]), "kind": "other",
-                                       "alt_labels": [], "details": {}, "sources": []})
-        kind = KIND_OF_CLASS.get(r["class"])
+        node, cls, key, value = (row[0], row[1], str(row[2]), row[3])  # type: ignore[index]
+        iri = str(node)
+        entry = nodes.setdefault(iri, {"iri": iri, "label": iri.rsplit("/", 1)[-1], "kind": "other",
+                                       "alt_labels": set(), "details": {}, "sources": set()})
+        kind = KIND_OF_CLASS.get(cls)
         if kind and entry["kind"] in {"other", "organisation"}:
             entry["kind"] = kind
-        alts = [a for a in _text(r.get("alts")).split("|") if a]
-        entry["alt_labels"] = sorted(set(entry["alt_labels"]) | set(alts))
-        for key in ("born", "died", "manner", "dates", "rehabilitated"):
-            if r.get(key) is not None:
-                entry["details"][key] = str(r[key])
-        entry["sources"] = sorted(set(entry["sources"]) | set(_text(r.get("sources")).split()))
+        if key == "label" and getattr(value, "language", None) == "en":
+            entry["label"] = str(value)
+        elif key in {"label", "alt"}:
+            entry["alt_labels"].add(str(value))
+        elif key == "source":
+            entry["sources"].add(str(value))
+        else:
+            details.setdefault(iri, {}).setdefault(key, set()).add(str(value))
+    for iri, entry in nodes.items():
+        entry["alt_labels"] = sorted(entry["alt_labels"])
+        entry["sources"] = sorted(entry["sources"])
+        # several values of one detail are disputed values: show them all
+        entry["details"] = {k: " | ".join(sorted(v)) for k, v in sorted(details.get(iri, {}).items())}
     return nodes
 
 

@@ -292,7 +292,7 @@ def run_query(
 ) -> QueryResult:
     """Return the result of a named question, a ``.rq`` path or SPARQL text, with *params* bound.
 
-    *graph* is an rdflib ``Graph`` or a :class:`kg.load.KnowledgeGraph`. Values in *params* are
+    *graph* is an rdflib ``Graph`` or a :class:`kg.loader.KnowledgeGraph`. Values in *params* are
     strings as a user types them; they are converted by the declared type and bound, never pasted.
     """
     graph = getattr(graph, "graph", graph)

@@ -81,11 +81,15 @@ KIND_STYLES: dict[str, dict[str, str]] = {
 }
 DEFAULT_KIND = "other"
 
-#: How an edge's status is drawn. Only an established statement gets a solid line: anything else,
-#: including a missing or unknown status, must not look established.
+#: How an edge's status is drawn (the status words of ``kg.network``). Only an established
+#: statement gets a solid line: anything else, including a missing or unknown status, must not
+#: look established. ``other`` is the fallback for any word not in this table.
 STATUS_STYLES: dict[str, dict[str, Any]] = {
     "established": {"dashes": False, "color": "#4d4d4d", "legend": "established"},
+    "probable": {"dashes": [14, 4], "color": "#5f5f5f", "legend": "probable"},
     "alleged": {"dashes": [8, 6], "color": "#8c6d62", "legend": "alleged"},
+    "disputed": {"dashes": [10, 4, 2, 4], "color": "#8c6d62", "legend": "disputed"},
+    "fabricated": {"dashes": [2, 4], "color": "#b2182b", "legend": "fabricated"},
     "other": {"dashes": [2, 5], "color": "#9a9a9a", "legend": "other or unknown status"},
 }
 
@@ -127,7 +131,8 @@ def render_network(
     graph : networkx.MultiDiGraph
         Node ids are IRIs; node attributes ``label``, ``kind``, ``iri``, ``alt_labels``,
         ``details``, ``sources``, ``fate`` and edge attributes ``relation``, ``status``,
-        ``trial``, ``date``, ``source`` are all optional (missing ones get defaults). Any
+        ``trial``, ``date``, ``source`` (or ``source_url``) are all optional (missing ones get
+        defaults). Any
         networkx graph works; a multigraph's parallel edges are drawn as separate curves.
     path : str or Path
         Where to write the page (written atomically; parent folders are created).
@@ -177,7 +182,7 @@ def network_page(
         raise ValueError(
             f"The graph has {n_nodes} nodes, more than max_nodes={max_nodes}: a page that big "
             "draws slowly and cannot be read. Draw a smaller view instead (the ego network of one "
-            "person, or the network of one trial), or pass a larger max_nodes if you really mean it."
+            "person, or the network of one trial), or pass a larger max_nodes if you mean it."
         )
 
     node_ids = sorted(graph.nodes, key=str)
@@ -397,7 +402,8 @@ def _vis_edges(edges: list[tuple[Any, Any, Mapping[str, Any]]]) -> list[dict]:
             "statusStyle": style_key,
             "trial": _text(attrs.get("trial")).strip(),
             "date": _text(attrs.get("date")).strip(),
-            "sources": _url_list(attrs.get("source")),
+            # kg.network names the field source_url (``source`` clashes with node-link JSON).
+            "sources": _url_list(attrs.get("source") or attrs.get("source_url")),
             "dashes": style["dashes"],
             "color": style["color"],
         }

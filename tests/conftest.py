@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.load import KnowledgeGraph, load
+from kg.loader import KnowledgeGraph, load
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"

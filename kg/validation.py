@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from . import paths
-from .load import KnowledgeGraph, parse_turtle_file
+from .loader import KnowledgeGraph, parse_turtle_file
 
 __all__ = ["ValidationReport", "Violation", "check_files", "validate"]
 

@@ -60,7 +60,7 @@ def json_ld_context() -> dict[str, Any]:
 
 
 def layer_graph(kg: Any, layer: str = "all") -> Graph:
-    """Return the triples of one layer of a :class:`kg.load.KnowledgeGraph`.
+    """Return the triples of one layer of a :class:`kg.loader.KnowledgeGraph`.
 
     ``established`` and ``alleged`` carry the entities (people, trials, sources with their labels)
     so that a consumer of facts only, or of claims only, still has names for every IRI.

@@ -10,11 +10,11 @@ from pathlib import Path
 from . import paths
 from .atomic import write_text_atomic
 from .errors import ValidationFailed
-from .export import export
-from .load import KnowledgeGraph, load
+from .exports import export
+from .loader import KnowledgeGraph, load
 from .namespaces import MT
 from .queries import run_query
-from .validate import ValidationReport, validate
+from .validation import ValidationReport, validate
 
 __all__ = ["BuildResult", "build", "counts_by_class"]
 
