@@ -45,6 +45,8 @@ _EXPORTS = {
     "formats": "exports",
     "build": "builder",
     "KGError": "errors",
+    "find_contradictions": "contradictions",
+    "list_rules": "contradictions",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

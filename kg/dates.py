@@ -8,7 +8,7 @@ import functools
 import math
 import re
 
-__all__ = ["edtf_bounds"]
+__all__ = ["edtf_bounds", "edtf_span"]
 
 
 def _to_date(struct: object) -> dt.date | None:
@@ -81,3 +81,27 @@ def edtf_bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
     if lower and upper and lower > upper:
         raise ValueError(f"EDTF interval ends before it starts: {text!r}")
     return lower, upper
+
+
+@functools.lru_cache(maxsize=4096)
+def edtf_span(text: str) -> tuple[dt.date | None, dt.date | None, dt.date | None, dt.date | None]:
+    """Return ``(earliest begin, latest begin, earliest end, latest end)`` of an EDTF date or interval.
+
+    ``latest begin`` and ``earliest end`` bound the part that is certain: "1932-11/1933-01" is sure to
+    cover 30 November 1932 to 1 January 1933. A single date begins and ends within its own bounds.
+
+    Examples
+    --------
+    >>> edtf_span("1932-11/1933-01")
+    (datetime.date(1932, 11, 1), datetime.date(1932, 11, 30), datetime.date(1933, 1, 1), datetime.date(1933, 1, 31))
+    >>> edtf_span("1936-08-25")[1:3]
+    (datetime.date(1936, 8, 25), datetime.date(1936, 8, 25))
+    """
+    text = text.strip()
+    earliest, latest = edtf_bounds(text)
+    if text.count("/") == 1:
+        start, end = text.split("/")
+        begin = edtf_bounds(start) if start not in {"", ".."} else (None, None)
+        finish = edtf_bounds(end) if end not in {"", ".."} else (None, None)
+        return earliest, begin[1], finish[0], latest
+    return earliest, latest, earliest, latest

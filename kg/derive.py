@@ -11,17 +11,43 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, Literal
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 from . import paths
-from .dates import edtf_bounds
+from .dates import edtf_span
 from .errors import InvalidDataError
 from .namespaces import MT
 
-__all__ = ["LAYER_PREFIXES", "date_bounds", "derive_layers", "rule_files"]
+__all__ = ["ACT_PREDICATES", "ALLEGED_ONLY", "LAYER_PREFIXES", "date_bounds", "derive_layers", "facts_view", "rule_files"]
 
 #: Which layer a rule file feeds, by the start of its name.
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
+
+
+#: The triples of an accusation that record the act of charging (documented by its source), not the
+#: charge itself: these are the only triples of a non-Established statement the fact rules may see.
+ACT_PREDICATES = frozenset({RDF.type, MT.person, MT.trial, MT.inAbsentia})
+
+#: Properties that belong to the alleged layer only; the validator fails if one reaches the fact layer.
+ALLEGED_ONLY = frozenset({MT.allegedlyGuiltyOf, MT.allegedlyMetWith, MT.allegedlyConspiredWith})
+
+
+def facts_view(graph: Graph) -> Graph:
+    """Return a copy of *graph* without the claims: what the established rules are allowed to read.
+
+    Every statement whose status is not ``mt:Established`` is left out, except the act triples of an
+    accusation (who was charged at which trial). A rule that forgot to filter on status still cannot
+    turn an allegation into a fact: the allegation is simply not there.
+    """
+    claims = {s for s, status in graph.subject_objects(MT.status) if status != MT.Established}
+    accusations = set(graph.subjects(RDF.type, MT.Accusation))
+    view = Graph()
+    for triple in graph:
+        subject = triple[0]
+        if subject in claims and not (subject in accusations and triple[1] in ACT_PREDICATES):
+            continue
+        view.add(triple)
+    return view
 
 
 def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
@@ -37,18 +63,22 @@ def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
 
 
 def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda _n: None) -> Graph:
-    """Return a graph of ``mt:earliest`` / ``mt:latest`` (``xsd:date``) for every ``mt:edtf`` value."""
+    """Return a graph of ``xsd:date`` bounds for every ``mt:edtf`` value.
+
+    ``mt:earliest``/``mt:latest`` bound the whole date or interval; ``mt:beginLatest``/``mt:endEarliest``
+    bound the part that is certain (what an alibi must cover).
+    """
     out = Graph()
+    properties = (MT.earliest, MT.beginLatest, MT.endEarliest, MT.latest)
     for statement, value in graph.subject_objects(MT.edtf):
         try:
-            lower, upper = edtf_bounds(str(value))
+            bounds = edtf_span(str(value))
         except ValueError as exc:
             where = file_of(statement)
             raise InvalidDataError(f"{where or '?'}: {statement}: {exc}") from None
-        if lower:
-            out.add((statement, MT.earliest, Literal(lower, datatype=XSD.date)))
-        if upper:
-            out.add((statement, MT.latest, Literal(upper, datatype=XSD.date)))
+        for prop, day in zip(properties, bounds):
+            if day:
+                out.add((statement, prop, Literal(day, datatype=XSD.date)))
     return out
 
 
@@ -58,14 +88,18 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     kg.graph += dates
     kg.layers["curated"] += dates
     derived = {"established": Graph(), "alleged": Graph()}
-    # Rules run in name order and each one's triples join the graph at once, so a later rule can
-    # build on an earlier one (co-defendants read mt:defendantIn) instead of re-joining statements.
+    # Established rules read the facts view only; alleged rules read everything. Rules run in name
+    # order and each one's triples join what the next rules read, so a later rule can build on an
+    # earlier one (co-defendants read mt:defendantIn) instead of re-joining statements.
+    readers = {"established": facts_view(kg.graph), "alleged": kg.graph}
     for layer, path in rule_files():
         result = Graph()
-        for triple in kg.graph.query(path.read_text(encoding="utf-8")):
+        for triple in readers[layer].query(path.read_text(encoding="utf-8")):
             result.add(triple)  # type: ignore[arg-type]
         derived[layer] += result
-        kg.graph += result
+        readers[layer] += result
+    for name, layer_graph in derived.items():
+        kg.graph += layer_graph
     kg.layers.update(derived)
     if progress:
         progress(

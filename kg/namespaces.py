@@ -141,6 +141,49 @@ class MT(DefinedNamespace):
     Inquiry: URIRef
     Press: URIRef
     SeedArticle: URIRef
+    # claims, evidence, assessments
+    EventClaim: URIRef
+    PlaceUnavailable: URIRef
+    beginLatest: URIRef
+    endEarliest: URIRef
+    Whereabouts: URIRef
+    PlaceExistence: URIRef
+    Assessment: URIRef
+    ArticleClaim: URIRef
+    participant: URIRef
+    eventKind: URIRef
+    description: URIRef
+    condition: URIRef
+    assesses: URIRef
+    finding: URIRef
+    claimText: URIRef
+    claimedValue: URIRef
+    grade: URIRef
+    gradedBy: URIRef
+    recomputedBy: URIRef
+    allegedlyMetWith: URIRef
+    allegedlyConspiredWith: URIRef
+    eventKindScheme: URIRef
+    Meeting: URIRef
+    Journey: URIRef
+    Instruction: URIRef
+    Plot: URIRef
+    Murder: URIRef
+    conditionScheme: URIRef
+    AtLiberty: URIRef
+    InPrison: URIRef
+    InExile: URIRef
+    findingScheme: URIRef
+    Refuted: URIRef
+    Corroborated: URIRef
+    Unverifiable: URIRef
+    gradeScheme: URIRef
+    Confirmed: URIRef
+    PartlyRight: URIRef
+    Contradicted: URIRef
+    Unverified: URIRef
+    Unsupported: URIRef
+    Retracted: URIRef
 
 
 PERSON = Namespace(BASE + "id/person/")

@@ -14,6 +14,7 @@ __all__ = [
     "ONTOLOGY_DIR",
     "ONTOLOGY_FILE",
     "PROJECTIONS_DIR",
+    "RULES_DIR",
     "QUERIES_DIR",
     "REPO_ROOT",
     "SHAPES_FILE",
@@ -35,6 +36,7 @@ GRAPH_DATA_DIR: Path = REPO_ROOT / "graph_data"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 QUERIES_DIR: Path = _PACKAGE_DIR / "queries"
 PROJECTIONS_DIR: Path = _PACKAGE_DIR / "projections"
+RULES_DIR: Path = _PACKAGE_DIR / "rules"
 
 #: Generated output goes here unless the user names a path (git-ignored).
 BUILD_DIR: Path = REPO_ROOT / "build"

@@ -120,6 +120,23 @@ def _check_violations(kg: KnowledgeGraph, checks: Iterable[Path]) -> list[Violat
     return found
 
 
+def _layer_leaks(kg: KnowledgeGraph) -> list[Violation]:
+    """Return violations for anything of the prosecution's world found in the established layer."""
+    from .derive import ALLEGED_ONLY
+    from .namespaces import MT
+
+    established = kg.layers.get("established")
+    if established is None:
+        return []
+    claims = {s for s, status in kg.graph.subject_objects(MT.status) if status != MT.Established}
+    found = []
+    for s, p, o in established:
+        if p in ALLEGED_ONLY or s in claims or o in claims:
+            found.append(Violation("alleged-leak", _short(s, kg.graph),
+                                   f"the established layer holds an allegation: {_short(p, kg.graph)} {_short(o, kg.graph)}"))
+    return found
+
+
 def validate(
     kg: KnowledgeGraph,
     *,
@@ -129,6 +146,6 @@ def validate(
     """Return the validation report of *kg* against the shapes and the violation checks."""
     shapes = parse_turtle_file(shapes_file or paths.SHAPES_FILE)
     checks = list(check_files() if checks is None else checks)
-    violations = _shacl_violations(kg, shapes) + _check_violations(kg, checks)
+    violations = _shacl_violations(kg, shapes) + _check_violations(kg, checks) + _layer_leaks(kg)
     n_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     return ValidationReport(violations=violations, shapes_checked=n_shapes, checks_run=len(checks))
