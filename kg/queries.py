@@ -125,20 +125,52 @@ def load_question(name_or_path: str, *, directory: Path | None = None, stdin_tex
 _LABEL_LOOKUP = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?thing WHERE {
+SELECT DISTINCT ?thing ?label WHERE {
   { ?thing rdfs:label ?label } UNION { ?thing skos:altLabel ?label }
-  FILTER (LCASE(STR(?label)) = ?needle)
   FILTER (STRSTARTS(STR(?thing), ?base))
 }
 """
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ё", "е")
+
+
+def _names_matching(graph: Graph, value: str, hint: str | None) -> list[str]:
+    """Return the IRIs whose label or other spelling is *value*, else those with *value* as a whole word.
+
+    Case and accents are ignored (Pyatakóv = Pyatakov, Пятаков = пятаков). When *hint* names a data
+    namespace (``person``, ``trial``), things in it are preferred over namesakes elsewhere.
+    """
+    rows = graph.query(_LABEL_LOOKUP, initBindings={"base": Literal(BASE + "id/")})
+    needle = _fold(value)
+    exact: set[str] = set()
+    word: set[str] = set()
+    for thing, label in rows:  # type: ignore[misc]
+        folded = _fold(str(label))
+        if folded == needle:
+            exact.add(str(thing))
+        elif needle in re.split(r"[^\w]+", folded) or (" " in needle and f" {needle} " in f" {folded} "):
+            word.add(str(thing))
+    for found in (exact, word):
+        if hint and hint in DATA_PREFIXES and len(found) > 1:
+            preferred = {m for m in found if m.startswith(DATA_PREFIXES[hint])}
+            found = preferred or found
+        if found:
+            return sorted(found)
+    return []
 
 
 def resolve_iri(graph: Graph, value: str, *, hint: str | None = None) -> URIRef:
     """Return the IRI a user means by *value*: a full IRI, ``prefix:local``, a slug, or a label.
 
     A slug is looked up in the namespace named by *hint* (the parameter name, e.g. ``trial``); a
-    label or any recorded spelling (Latin or Cyrillic) is matched case-insensitively through a
-    bound query. Ambiguous or unknown names raise :class:`ParameterError` listing what was found.
+    label or any recorded spelling (Latin or Cyrillic) is matched ignoring case and accents, first
+    whole, then as a whole word ("Trotsky" finds "Leon Trotsky"). The value never enters query text.
+    Ambiguous or unknown names raise :class:`ParameterError` listing what was found.
     """
     value = value.strip()
     if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I) or value.startswith("urn:"):
@@ -150,16 +182,7 @@ def resolve_iri(graph: Graph, value: str, *, hint: str | None = None) -> URIRef:
         candidate = URIRef(DATA_PREFIXES[hint] + value)
         if (candidate, None, None) in graph:
             return candidate
-    rows = list(
-        graph.query(
-            _LABEL_LOOKUP,
-            initBindings={"needle": Literal(value.lower()), "base": Literal(BASE + "id/")},
-        )
-    )
-    matches = sorted({str(r[0]) for r in rows})  # type: ignore[index]
-    if hint and hint in DATA_PREFIXES and len(matches) > 1:
-        preferred = [m for m in matches if m.startswith(DATA_PREFIXES[hint])]
-        matches = preferred or matches
+    matches = _names_matching(graph, value, hint)
     if len(matches) == 1:
         return URIRef(matches[0])
     if not matches:
