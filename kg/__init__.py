@@ -46,6 +46,7 @@ _EXPORTS = {
     "build": "builder",
     "KGError": "errors",
     "find_contradictions": "contradictions",
+    "article_report": "article",
     "list_rules": "contradictions",
 }
 

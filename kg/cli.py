@@ -66,6 +66,16 @@ def parser() -> argparse.ArgumentParser:
                    help="all triples, the curated statements, facts only, or claims only (default: all)")
     p.add_argument("-o", "--output", help="output file, or - for stdout (default: build/moscow-trials[.LAYER].EXT)")
 
+    p = _command(sub, "contradictions", "List the claims that established facts make impossible, with why and the sources on both sides.",
+                 "kg contradictions\n  kg contradictions --format csv -o contradictions.csv")
+    p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+
+    p = _command(sub, "article", "Check the seed article: each of its claims with its grade, and the figure the data recomputes beside the article's.",
+                 "kg article\n  kg article --format csv -o article-check.csv")
+    p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+
     p = _command(sub, "network", "Draw a network view as one offline, self-contained HTML page.",
                  "kg network --view overview -o network.html")
     p.add_argument("--view", default="overview", help="a view of kg/projections/projections.toml (default: overview)")
@@ -146,6 +156,53 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_contradictions(args: argparse.Namespace) -> int:
+    from .contradictions import find_contradictions
+    from .loader import load
+    from .queries import QueryResult
+
+    findings = find_contradictions(load())
+    if args.format == "table":
+        lines = []
+        for f in findings:
+            lines += [f"{f.rule}: {f.explanation}", f"  claim: {f.claim_text} (asserted by {', '.join(f.asserted_by) or '?'})",
+                      f"  claim sources: {' '.join(f.claim_sources)}", f"  evidence sources: {' '.join(f.evidence_sources)}", ""]
+        lines.append(f"{len(findings)} contradiction{'s' if len(findings) != 1 else ''} found")
+        text = "\n".join(lines) + "\n"
+    else:
+        rows = [f.as_row() for f in findings]
+        columns = list(rows[0]) if rows else ["rule", "claim", "explanation"]
+        from rdflib import Literal
+
+        result = QueryResult(columns=columns, rows=[tuple(Literal(r[c]) for c in columns) for r in rows])
+        text = result.to_csv() if args.format == "csv" else result.to_json() + "\n"
+    if args.output:
+        from .atomic import write_text_atomic
+
+        write_text_atomic(args.output, text)
+        print(f"wrote {len(findings)} findings to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_article(args: argparse.Namespace) -> int:
+    from .article import article_report
+    from .loader import load
+
+    report = article_report(load())
+    text = {"table": report.to_table, "csv": report.to_csv, "json": report.to_json}[args.format]()
+    text = text if text.endswith("\n") else text + "\n"
+    if args.output:
+        from .atomic import write_text_atomic
+
+        write_text_atomic(args.output, text)
+        print(f"wrote {len(report)} claims to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_network(args: argparse.Namespace) -> int:
     from . import paths
     from .loader import load
@@ -162,6 +219,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
 COMMANDS = {
     "build": _cmd_build, "validate": _cmd_validate, "queries": _cmd_queries,
     "query": _cmd_query, "export": _cmd_export, "network": _cmd_network,
+    "contradictions": _cmd_contradictions, "article": _cmd_article,
 }
 
 

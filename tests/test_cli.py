@@ -155,3 +155,37 @@ def test_every_command_is_documented_in_the_readme():
     for command in COMMANDS:
         assert f"kg {command}" in readme, f"`kg {command}` is not in README.md"
     assert parser().prog == "kg"
+
+
+def test_contradictions_on_a_data_copy_with_a_claim(data_copy: Path):
+    """`kg contradictions` reports, from the data, a claim that an established death makes impossible."""
+    (data_copy / "graph_data" / "zz-claim.ttl").write_text(
+        "@prefix mt: <https://w3id.org/moscow-trials/ontology#> .\n"
+        "@prefix person: <https://w3id.org/moscow-trials/id/person/> .\n"
+        "@prefix src: <https://w3id.org/moscow-trials/id/source/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://w3id.org/moscow-trials/id/statement/zz-claim> a mt:EventClaim ; mt:eventKind mt:Meeting ;\n"
+        "  mt:participant person:grigory-zinoviev ; mt:edtf \"1937-06\" ; mt:assertedBy person:andrey-vyshinsky ;\n"
+        "  mt:description \"a test meeting after his execution\"@en ; mt:status mt:Alleged ;\n"
+        "  prov:wasDerivedFrom src:seed-article .\n", encoding="utf-8")
+    done = run_kg("contradictions", "--format", "json", root=data_copy)
+    assert done.returncode == 0, done.stderr
+    rows = [r for r in json.loads(done.stdout) if r["claim"].endswith("zz-claim")]
+    assert [r["rule"] for r in rows] == ["participant-dead"]
+    assert "Grigory Zinoviev" in rows[0]["explanation"] and rows[0]["evidence_sources"].startswith("http")
+
+
+def test_article_report_shows_the_recomputed_figure_beside_the_claim(data_copy: Path):
+    (data_copy / "graph_data" / "zz-article.ttl").write_text(
+        "@prefix mt: <https://w3id.org/moscow-trials/ontology#> .\n"
+        "@prefix src: <https://w3id.org/moscow-trials/id/source/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://w3id.org/moscow-trials/id/statement/zz-seed> a mt:ArticleClaim ;\n"
+        "  mt:claimText \"Test: the trials, counted\"@en ; mt:claimedValue \"10\" ; mt:grade mt:Unverified ;\n"
+        "  mt:recomputedBy \"sentences\" ; mt:status mt:Alleged ; prov:wasDerivedFrom src:seed-article .\n",
+        encoding="utf-8")
+    done = run_kg("article", "--format", "json", root=data_copy)
+    assert done.returncode == 0, done.stderr
+    row = next(r for r in json.loads(done.stdout) if r["claim_iri"].endswith("zz-seed"))
+    assert row["claimed_value"] == "10" and row["grade"] == "unverified"
+    assert "penalty=death" in row["computed_from_data"] and "trial=trial:1936-sixteen" in row["computed_from_data"]
