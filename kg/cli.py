@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
                    help="bind parameter NAME to VALUE (repeatable); values are bound, never pasted into the query")
     p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="let the query use SERVICE and FROM, which read other files and reach other hosts (off by default)")
 
     p = _command(sub, "export", "Serialise the graph (or one layer) as Turtle, JSON-LD or N-Triples.",
                  "kg export --format json-ld -o moscow-trials.jsonld\n  kg export --format turtle --layer established")
@@ -131,7 +133,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
     question = load_question(args.question)
     params = dict(args.param)
-    result = run_query(load(), question, params)
+    result = run_query(load(), question, params, allow_remote=args.allow_remote)
     text = {"table": result.to_table, "csv": result.to_csv, "json": result.to_json}[args.format]()
     if args.output:
         from .atomic import write_text_atomic

@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 
 from . import paths
-from .errors import ParameterError, QuerySyntaxError, UnknownQueryError
+from .errors import KGError, ParameterError, QuerySyntaxError, UnknownQueryError
 from .namespaces import BASE, DATA_PREFIXES
 
 __all__ = [
@@ -145,7 +145,9 @@ def _names_matching(graph: Graph, value: str, hint: str | None) -> list[str]:
     Case and accents are ignored (Pyatakóv = Pyatakov, Пятаков = пятаков). When *hint* names a data
     namespace (``person``, ``trial``), things in it are preferred over namesakes elsewhere.
     """
-    rows = graph.query(_LABEL_LOOKUP, initBindings={"base": Literal(BASE + "id/")})
+    from .stores import query
+
+    rows = query(graph, _LABEL_LOOKUP, {"base": Literal(BASE + "id/")}).rows
     needle = _fold(value)
     exact: set[str] = set()
     word: set[str] = set()
@@ -227,18 +229,55 @@ def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> di
     return {name: _convert(graph, declared[name], value) for name, value in params.items()}
 
 
-def _prepare(question: Question) -> Any:
+def _remote_features(algebra: Any) -> list[str]:
+    """Return what in a prepared query would read other graphs or reach other hosts (SERVICE, FROM)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: list[str] = []
+    for clause in algebra.get("datasetClause") or []:
+        named = clause.get("named")
+        if isinstance(named, URIRef):
+            found.append(f"FROM NAMED <{named}>")
+        else:
+            found.append(f"FROM <{clause.get('default')}>")
+
+    def walk(node: Any) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                found.append(f"SERVICE <{node.get('term')}>")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(algebra)
+    return found
+
+
+def _prepare(question: Question, *, allow_remote: bool = False) -> Any:
     from rdflib.plugins.sparql import prepareQuery
 
     from .namespaces import DATA_PREFIXES as ns
 
+    if re.search(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+                 re.sub(r"(?m)^\s*(#.*|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*$", "", question.text), re.I):
+        raise QuerySyntaxError(f"{question.path or question.name}: SPARQL Update (INSERT, DELETE, LOAD, DROP …) is not "
+                               "accepted here: questions only read the graph")
     try:
-        return prepareQuery(question.text, initNs=ns)
+        prepared = prepareQuery(question.text, initNs=ns)
     except Exception as exc:
         line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
         where = f" at line {line}, column {col}" if line else ""
         msg = getattr(exc, "msg", None) or str(exc)
         raise QuerySyntaxError(f"SPARQL syntax error in {question.path or question.name}{where}: {msg}") from None
+    remote = _remote_features(prepared.algebra)
+    if remote and not allow_remote:
+        raise QuerySyntaxError(
+            f"{question.path or question.name}: {', '.join(remote)} would make the query read other graphs or "
+            "reach other hosts; this is blocked for queries from users (pass --allow-remote, or allow_remote=True, "
+            "if you trust the query)")
+    return prepared
 
 
 @dataclass
@@ -312,11 +351,15 @@ def run_query(
     graph: Graph | Any,
     question: Question | str,
     params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    *,
+    allow_remote: bool = False,
 ) -> QueryResult:
     """Return the result of a named question, a ``.rq`` path or SPARQL text, with *params* bound.
 
     *graph* is an rdflib ``Graph`` or a :class:`kg.loader.KnowledgeGraph`. Values in *params* are
     strings as a user types them; they are converted by the declared type and bound, never pasted.
+    ``SERVICE`` and ``FROM`` (which make rdflib read files or reach hosts) are refused unless
+    *allow_remote* is true; SPARQL Update is always refused.
     """
     graph = getattr(graph, "graph", graph)
     if isinstance(question, str):
@@ -327,15 +370,38 @@ def run_query(
         )
     params = dict(params or {})
     bindings = _bindings(graph, question, params)
-    prepared = _prepare(question)
+    # Parsed by rdflib first whatever the engine: syntax errors get line and column, and SERVICE/FROM/Update
+    # are refused the same way on every store.
+    prepared = _prepare(question, allow_remote=allow_remote)
+    from . import stores
+
+    if stores.engine_name(graph) != "rdflib":
+        # Oxigraph (in-process copy or persistent store) or a remote endpoint: see kg.stores.
+        try:
+            answer = stores.query(graph, question.text, bindings, name=question.name)
+        except KGError:
+            raise
+        except Exception as exc:  # evaluation errors name the question
+            raise QuerySyntaxError(f"query {question.name!r} failed: {exc}") from None
+        if answer.type == "ASK":
+            return QueryResult(columns=["answer"], rows=[(Literal(answer.answer),)])
+        if answer.type == "CONSTRUCT":
+            return QueryResult(columns=["subject", "predicate", "object"], rows=answer.triples)  # type: ignore[arg-type]
+        return QueryResult(columns=answer.vars, rows=answer.rows)
+    import rdflib.plugins.sparql as sparql_settings
+
+    # rdflib fetches FROM <url> graphs unless told not to; only a trusted query may.
+    load_graphs, sparql_settings.SPARQL_LOAD_GRAPHS = sparql_settings.SPARQL_LOAD_GRAPHS, allow_remote
     try:
         result = graph.query(prepared, initBindings={Variable(k): v for k, v in bindings.items()})
+        if result.type == "ASK":
+            return QueryResult(columns=["answer"], rows=[(Literal(bool(result.askAnswer)),)])
+        if result.type in {"CONSTRUCT", "DESCRIBE"}:
+            triples = [tuple(t) for t in result]  # type: ignore[misc]
+            return QueryResult(columns=["subject", "predicate", "object"], rows=triples)  # type: ignore[arg-type]
+        columns = [str(v) for v in (result.vars or [])]
+        return QueryResult(columns=columns, rows=[tuple(row) for row in result])  # type: ignore[arg-type]
     except Exception as exc:  # evaluation errors (e.g. a type error in a FILTER) name the question
         raise QuerySyntaxError(f"query {question.name!r} failed: {exc}") from None
-    if result.type == "ASK":
-        return QueryResult(columns=["answer"], rows=[(Literal(bool(result.askAnswer)),)])
-    if result.type in {"CONSTRUCT", "DESCRIBE"}:
-        rows = [tuple(t) for t in result]  # type: ignore[misc]
-        return QueryResult(columns=["subject", "predicate", "object"], rows=rows)  # type: ignore[arg-type]
-    columns = [str(v) for v in (result.vars or [])]
-    return QueryResult(columns=columns, rows=[tuple(row) for row in result])  # type: ignore[arg-type]
+    finally:
+        sparql_settings.SPARQL_LOAD_GRAPHS = load_graphs

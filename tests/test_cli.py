@@ -189,3 +189,9 @@ def test_article_report_shows_the_recomputed_figure_beside_the_claim(data_copy: 
     row = next(r for r in json.loads(done.stdout) if r["claim_iri"].endswith("zz-seed"))
     assert row["claimed_value"] == "10" and row["grade"] == "unverified"
     assert "penalty=death" in row["computed_from_data"] and "trial=trial:1936-sixteen" in row["computed_from_data"]
+
+
+def test_user_sparql_cannot_reach_hosts_from_the_command_line():
+    done = run_kg("query", "-", stdin="SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n")
+    assert done.returncode == 2 and "SERVICE <http://127.0.0.1:9/sparql>" in done.stderr
+    assert "--allow-remote" in done.stderr

@@ -140,3 +140,27 @@ def test_result_formats(fixture_kg):
     assert "trial:test-first" in result.to_table()
     frame = result.to_dataframe()
     assert list(frame.columns) == result.columns and len(frame) == 2
+
+
+def test_service_and_from_are_refused_for_user_queries(fixture_kg, tmp_path, monkeypatch):
+    secret = tmp_path / "secret.ttl"
+    secret.write_text("<urn:x:secret> <urn:x:is> \"the contents of a local file\" .\n", encoding="utf-8")
+    reads_file = parse_question(f"SELECT ?o FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}\n", name="reads-file")
+    with pytest.raises(QuerySyntaxError, match=r"FROM <file:.*secret\.ttl> would make the query read other graphs"):
+        run_query(fixture_kg, reads_file)
+    reaches_host = parse_question("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n",
+                                  name="reaches-host")
+    with pytest.raises(QuerySyntaxError, match=r"SERVICE <http://127\.0\.0\.1:9/sparql> .*blocked"):
+        run_query(fixture_kg, reaches_host)
+    # with explicit permission the query is let through (the flag is the only gate)
+    monkeypatch.setenv("KG_ENGINE", "rdflib")
+    assert run_query(fixture_kg, reads_file, allow_remote=True).columns == ["o"]
+
+
+@pytest.mark.parametrize("update", ["INSERT DATA { <urn:a> <urn:b> <urn:c> }", "LOAD <http://127.0.0.1:9/x.ttl>",
+                                    "PREFIX ex: <urn:x:>\nDROP ALL"])
+def test_updates_are_refused(fixture_kg, update):
+    before = len(fixture_kg.graph)
+    with pytest.raises(QuerySyntaxError, match="SPARQL Update"):
+        run_query(fixture_kg, parse_question(update + "\n", name="update"))
+    assert len(fixture_kg.graph) == before
