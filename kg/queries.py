@@ -365,7 +365,7 @@ def run_query(
     if isinstance(question, str):
         question = (
             parse_question(question)
-            if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", question, re.I) and "\n" in question
+            if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", question, re.I) and "{" in question
             else load_question(question)
         )
     params = dict(params or {})
