@@ -35,8 +35,9 @@ test: $(VENV)/.installed-test $(CHROMIUM)   ## install everything and run the te
 validate: $(VENV)/.installed   ## check the data against the shapes and checks
 	$(BIN)/kg validate
 
-bench: $(VENV)/.installed-test ## run the benchmarks (not part of `make test`)
-	$(BIN)/python -m pytest benchmarks -m slow -s
+bench: $(VENV)/.installed-test ## run the benchmarks (not part of `make test`); writes benchmarks/results.md
+	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python -m pytest tests -m slow -q
 
 lint: $(VENV)/.installed-test  ## ruff
 	$(BIN)/ruff check kg tests

@@ -10,7 +10,11 @@ The public API, for notebooks and scripts (the ``kg`` command is a thin layer ov
     rows.to_dataframe()                        # pandas, imported only when asked for
     net = kg.project(graph, view="overview")   # networkx MultiDiGraph, edges keyed by statement
     kg.render_network(net, "network.html")     # one offline HTML file
+    kg.centrality_table(net)                   # degree, betweenness, eigenvector, community
+    kg.write_graph(net, "overview.graphml")    # GraphML / GEXF / node-link JSON for graph tools
+    kg.write_timeline(graph, "timeline.png", trial="Trial of the Sixteen")
     kg.export(graph, "json-ld")                # build/moscow-trials.jsonld, written atomically
+    kg.build_site(graph, "site")               # a page per person and trial, offline; kg.release.release(): a bundle
 
 Names are imported lazily so that ``kg --help`` does not pay for rdflib, pyshacl or networkx.
 """
@@ -35,6 +39,15 @@ _EXPORTS = {
     "QueryResult": "queries",
     "project": "network",
     "views": "network",
+    "ego_network": "network",
+    "relation_count": "network",
+    "centrality_table": "analytics",
+    "communities": "analytics",
+    "shortest_path": "analytics",
+    "write_graph": "graph_exports",
+    "timeline_events": "timeline",
+    "write_timeline": "timeline",
+    "show_timeline": "notebook",
     "render_network": "render",
     "network_page": "render",
     "show_network": "notebook",
@@ -44,6 +57,8 @@ _EXPORTS = {
     "layer_graph": "exports",
     "formats": "exports",
     "build": "builder",
+    "build_site": "site",
+    "entity_document": "documents",
     "KGError": "errors",
     "find_contradictions": "contradictions",
     "article_report": "article",

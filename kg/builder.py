@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .atomic import write_text_atomic
+from .atomic import folder_lock, write_text_atomic
 from .errors import ValidationFailed
 from .exports import export
 from .loader import KnowledgeGraph, load
@@ -50,16 +50,25 @@ def build(
     *,
     progress: Callable[[str], None] | None = None,
     network_view: str = "overview",
+    store: str = "memory",
 ) -> BuildResult:
     """Return the result of a full build into *out_dir* (default ``build/``).
 
+    *store* is where the graph lives while it is built (see :mod:`kg.stores`); the outputs are the same.
+
     Nothing is written unless the graph validates, and every file is written atomically, so a failed
     build leaves the previous good outputs in place. Raises :class:`ValidationFailed` on violations.
+    A build holds ``OUT_DIR/.lock``: a second build into the same folder waits for the first.
     """
     start = time.perf_counter()
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir) if out_dir else paths.build_dir()
-    kg = load(progress=say)
+    with folder_lock(out_dir, what="build", say=say):  # two builds into one folder take turns
+        return _build(out_dir, say, network_view, store, start)
+
+
+def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: str, start: float) -> BuildResult:
+    kg = load(progress=say, store=store)
     report = validate(kg)
     say(str(report).splitlines()[0])
     if not report.conforms:

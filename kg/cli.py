@@ -25,6 +25,19 @@ def _command(sub: argparse._SubParsersAction, name: str, summary: str, example: 
     )
 
 
+def _view_names() -> list[str]:
+    """Return the views declared in projections.toml (read directly: --help must not import networkx)."""
+    import tomllib
+
+    from .paths import PROJECTIONS_DIR
+
+    try:
+        table = tomllib.loads((PROJECTIONS_DIR / "projections.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return ["overview"]
+    return [row["name"] for row in table.get("view", [])]
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser (also used to generate the CLI reference in the README)."""
     top = argparse.ArgumentParser(
@@ -42,9 +55,15 @@ def parser() -> argparse.ArgumentParser:
                  "kg build -o build/")
     p.add_argument("-o", "--out", type=Path, help="output folder (default: build/)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
 
     p = _command(sub, "validate", "Check the data against the SHACL shapes and the violation checks.",
                  "kg validate")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
 
     p = _command(sub, "queries", "List the named questions with their summaries and parameters.",
                  "kg queries")
@@ -60,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     p.add_argument("--allow-remote", action="store_true",
                    help="let the query use SERVICE and FROM, which read other files and reach other hosts (off by default)")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
 
     p = _command(sub, "export", "Serialise the graph (or one layer) as Turtle, JSON-LD or N-Triples.",
                  "kg export --format json-ld -o moscow-trials.jsonld\n  kg export --format turtle --layer established")
@@ -67,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", default="all", choices=("all", "statements", "established", "alleged"),
                    help="all triples, the curated statements, facts only, or claims only (default: all)")
     p.add_argument("-o", "--output", help="output file, or - for stdout (default: build/moscow-trials[.LAYER].EXT)")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
 
     p = _command(sub, "contradictions", "List the claims that established facts make impossible, with why and the sources on both sides.",
                  "kg contradictions\n  kg contradictions --format csv -o contradictions.csv")
@@ -78,12 +103,107 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
 
-    p = _command(sub, "network", "Draw a network view as one offline, self-contained HTML page.",
-                 "kg network --view overview -o network.html")
+    p = _command(sub, "timeline",
+                 "Draw arrests, trials, verdicts, executions and rehabilitations over time (PNG or SVG).",
+                 "kg timeline -o timeline.png                               # every trial, a row each\n"
+                 "  kg timeline --trial \"Trial of the Sixteen\" -o sixteen.svg   # everyone charged at one trial\n"
+                 "  kg timeline --person Бухарин -o bukharin.png              # one life, any spelling")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--trial", metavar="NAME", help="a row per person charged at this trial (IRI, trial:SLUG or name)")
+    who.add_argument("--person", metavar="NAME",
+                     help="a row per event of this person's life (IRI, person:SLUG or any spelling)")
+    p.add_argument("-o", "--output", type=Path,
+                   help="the .png or .svg file, written atomically (default: build/timeline[-NAME].png)")
+    p.add_argument("--title", help="the figure's title (default: says what it shows)")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
+
+    p = _command(sub, "network", "Draw a network view (offline page or graph file), rank its nodes, or find a path.",
+                 "kg network --view testimony -o testimony.html        # ACTION draw (the default): one offline page\n"
+                 "  kg network --view alleged-conspiracy --status alleged    # the prosecution's story only\n"
+                 "  kg network --view ego --focus Bukharin --hops 2          # one person's neighbourhood\n"
+                 "  kg network --view overview --trial \"Trial of the Sixteen\"\n"
+                 "  kg network --view memberships -o memberships.graphml     # or .gexf, .json (node-link)\n"
+                 "  kg network stats --view alleged-conspiracy --by betweenness --top 15\n"
+                 "  kg network path Bukharin Зиновьев                        # shortest chain, evidence for each step\n"
+                 f"\nviews (kg/projections/projections.toml): {', '.join(_view_names())}")
+    p.add_argument("action", nargs="?", default="draw", choices=("draw", "stats", "path"), metavar="ACTION",
+                   help="draw (default): write the page or a graph file; stats: rank nodes by degree, betweenness and "
+                        "eigenvector centrality and list the Louvain communities; path A B: the shortest chain "
+                        "between two people, with the statements and sources of every step")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="path: the two people (IRI, person:SLUG or any recorded spelling)")
     p.add_argument("--view", default="overview", help="a view of kg/projections/projections.toml (default: overview)")
-    p.add_argument("--status", action="append", choices=("established", "probable", "disputed", "alleged", "fabricated"),
+    p.add_argument("--status", action="append",
+                   choices=("established", "probable", "disputed", "alleged", "unsupported", "retracted", "fabricated"),
                    help="keep only edges with this status (repeatable)")
-    p.add_argument("-o", "--output", type=Path, help="the HTML file (default: build/network-VIEW.html)")
+    p.add_argument("--focus", metavar="NAME", help="keep only this person's neighbourhood (needed by --view ego)")
+    p.add_argument("--hops", type=int, default=2, metavar="K", help="with --focus: how many steps out (default: 2)")
+    p.add_argument("--trial", metavar="NAME", help="keep only edges about this trial (IRI, trial:SLUG or name)")
+    p.add_argument("-f", "--format", choices=("html", "graphml", "gexf", "json", "table", "csv"),
+                   help="draw: html (default; or from the -o suffix), graphml, gexf, json; stats: table (default), "
+                        "csv, json; path: table (default), json")
+    p.add_argument("-o", "--output", type=Path,
+                   help="draw: the file (default: build/network-VIEW.html); stats/path: write there instead of stdout")
+    p.add_argument("--size-by", default="degree", choices=("degree", "betweenness", "eigenvector", "none"),
+                   help="draw: node size (default: degree)")
+    p.add_argument("--max-nodes", type=int, default=5000, metavar="N",
+                   help="draw: refuse a page with more nodes than this (default: 5000; pages draw in < 3 s up to it)")
+    p.add_argument("--top", type=int, default=15, metavar="N", help="stats: how many rows (default: 15; 0 for all)")
+    p.add_argument("--by", default="degree", choices=("degree", "betweenness", "eigenvector"),
+                   help="stats: the measure to rank by (default: degree)")
+    p.add_argument("--store", default="memory", metavar="STORE",
+                   help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
+                        "or sparql:URL (a SPARQL 1.1 endpoint)")
+
+    p = _command(sub, "push", "Send the built graph to a SPARQL endpoint (Graph Store Protocol or SPARQL Update).",
+                 "kg push http://127.0.0.1:7878/store --token SECRET\n"
+                 "  kg push http://localhost:3030/ds/update --via update")
+    p.add_argument("url", help="the Graph Store Protocol endpoint (e.g. http://HOST:PORT/store) or, with --via update, "
+                   "the SPARQL Update endpoint")
+    p.add_argument("--via", choices=("gsp", "update"), default="gsp",
+                   help="gsp: HTTP PUT of each graph (default); update: DROP + INSERT DATA in batches")
+    p.add_argument("--token", help="sent as Authorization: Bearer TOKEN (kg serve --writable asks for one)")
+    p.add_argument("--no-layers", action="store_true",
+                   help="send only the whole graph (default graph), not each layer as a named graph too")
+
+    p = _command(sub, "serve", "Serve the built graph as a SPARQL 1.1 endpoint: a real Oxigraph server on loopback.",
+                 "kg serve --port 7878\n  kg serve --writable --token SECRET")
+    p.add_argument("--port", type=int, default=7878, help="TCP port (default: 7878; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (needs --token)")
+    p.add_argument("--token", help="the bearer token that writes must carry")
+    p.add_argument("--location", type=Path, help="the Oxigraph folder to serve from (default: build/oxigraph-serve/, rebuilt)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="time limit of each query (default: 30)")
+    p.add_argument("--max-result-mb", type=float, default=100.0, metavar="MB",
+                   help="refuse (HTTP 413) an answer larger than this (default: 100)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
+
+    p = _command(sub, "synth", "Write synthetic repression records (Memorial-like, in our ontology) as N-Triples, for scale tests.",
+                 "kg synth --triples 1000000 --seed 1 -o build/synthetic-1m.nt")
+    p.add_argument("--triples", type=int, required=True, help="how many triples (10^4 to 5x10^7; stops after a whole person)")
+    p.add_argument("--seed", type=int, default=1, help="random seed: the same seed and size give the same file (default: 1)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the .nt file to write (atomically)")
+
+    p = _command(sub, "site", "Write the static site: a page for every person and every trial, each with its "
+                 "JSON-LD document; works from disk, offline.",
+                 "kg site -o site/\n  xdg-open site/index.html")
+    p.add_argument("-o", "--output", type=Path, help="the site's folder (default: build/site/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+    p = _command(sub, "release", "Write a versioned, citable release: exports, layers, CSV tables, GraphML, the site, "
+                 "the validation report, VoID, CITATION.cff and SHA256SUMS.",
+                 "kg release --version 1.0.0 -o moscow-trials-1.0.0/\n"
+                 "  cd moscow-trials-1.0.0 && sha256sum -c SHA256SUMS")
+    p.add_argument("-o", "--output", type=Path,
+                   help="the release folder (default: build/release/moscow-trials-VERSION/); "
+                   "an existing folder is replaced only if it holds an earlier release")
+    p.add_argument("--version", dest="release_version", metavar="V",
+                   help="the version to release (default: the package version)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     return top
 
 
@@ -94,7 +214,7 @@ def _say(quiet: bool = False):  # type: ignore[no-untyped-def]
 def _cmd_build(args: argparse.Namespace) -> int:
     from .builder import build
 
-    result = build(args.out, progress=_say(args.quiet))
+    result = build(args.out, progress=_say(args.quiet), store=args.store)
     print(f"built {len(result.kg)} triples from {len(result.kg.files)} files in {result.seconds:.2f} s")
     print("counts by class:")
     for name, n in result.counts.items():
@@ -111,7 +231,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .loader import load
     from .validation import validate
 
-    report = validate(load())
+    report = validate(load(store=args.store))
     print(report, file=sys.stdout if report.conforms else sys.stderr)
     return 0 if report.conforms else 4
 
@@ -129,11 +249,12 @@ def _cmd_queries(args: argparse.Namespace) -> int:
 
 def _cmd_query(args: argparse.Namespace) -> int:
     from .loader import load
-    from .queries import load_question, run_query
+    from .queries import check_request, load_question, run_query
 
     question = load_question(args.question)
     params = dict(args.param)
-    result = run_query(load(), question, params, allow_remote=args.allow_remote)
+    check_request(question, params, allow_remote=args.allow_remote)  # bad usage fails before the load
+    result = run_query(load(store=args.store), question, params, allow_remote=args.allow_remote)
     text = {"table": result.to_table, "csv": result.to_csv, "json": result.to_json}[args.format]()
     if args.output:
         from .atomic import write_text_atomic
@@ -149,7 +270,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .exports import export, layer_graph, serialize
     from .loader import load
 
-    kg = load()
+    kg = load(store=args.store)
     if args.output == "-":
         sys.stdout.buffer.write(serialize(layer_graph(kg, args.layer), args.format))
         return 0
@@ -207,29 +328,267 @@ def _cmd_article(args: argparse.Namespace) -> int:
 
 def _cmd_network(args: argparse.Namespace) -> int:
     from . import paths
+    from .errors import ParameterError
     from .loader import load
-    from .network import project
+    from .network import project, relation_count
     from .render import render_network
 
-    net = project(load(), view=args.view, statuses=set(args.status) if args.status else None)
-    out = args.output or paths.build_dir() / f"network-{args.view}.html"
-    path = render_network(net, out, title=f"Moscow Trials — {args.view}")
-    print(f"wrote {path} ({net.number_of_nodes()} nodes, {net.number_of_edges()} edges)")
+    action = args.action
+    wanted = {"draw": 0, "stats": 0, "path": 2}[action]
+    if len(args.names) != wanted:
+        raise ParameterError("`kg network path` takes two people, e.g. kg network path Bukharin Zinoviev"
+                             if action == "path" else
+                             f"`kg network {action}` takes no names ({' '.join(args.names)!r}); "
+                             "did you mean `kg network path A B` or --focus NAME?")
+    allowed = {"draw": ("html", "graphml", "gexf", "json"), "stats": ("table", "csv", "json"),
+               "path": ("table", "json")}[action]
+    fmt = args.format
+    if fmt is None and action == "draw" and args.output:
+        from .graph_exports import format_for
+
+        fmt = format_for(args.output) or "html"
+    fmt = fmt or allowed[0]
+    if fmt not in allowed:
+        raise ParameterError(f"`kg network {action}` writes {', '.join(allowed)}, not {fmt}")
+    graph = load(store=args.store)
+    net = project(graph, view=args.view, statuses=set(args.status) if args.status else None,
+                  focus=args.focus, hops=args.hops, trial=args.trial)
+    what = args.view
+    if net.graph.get("focus"):
+        what += f": {net.nodes[net.graph['focus']].get('label', net.graph['focus'])}, {args.hops} steps"
+    if args.trial:
+        what += f", {args.trial}"
+    if action == "stats":
+        return _emit(args.output, _network_stats(net, what, fmt, top=args.top or None, by=args.by))
+    if action == "path":
+        return _emit(args.output, _network_path(graph, net, args.names, what, fmt))
+    stem = f"network-{args.view}" + (f"-{net.graph['focus'].rsplit('/', 1)[-1]}" if net.graph.get("focus") else "")
+    if fmt == "html":
+        out = args.output or paths.build_dir() / f"{stem}.html"
+        try:
+            path = render_network(net, out, title=f"Moscow Trials — {what}", max_nodes=args.max_nodes,
+                                  size_by=None if args.size_by == "none" else args.size_by)
+        except ValueError as exc:
+            raise ParameterError(
+                f"{exc}\n  e.g. kg network --view ego --focus NAME --hops 2\n"
+                f"       kg network --view {args.view} --trial NAME\n"
+                f"       kg network --view {args.view} -o {stem}.graphml   (for Gephi or Cytoscape)") from None
+    else:
+        from .graph_exports import GRAPH_FORMATS, write_graph
+
+        path = write_graph(net, args.output or paths.build_dir() / f"{stem}{GRAPH_FORMATS[fmt].suffix}", fmt)
+    print(f"wrote {path} ({net.number_of_nodes()} nodes, {relation_count(net)} edges)")
+    return 0
+
+
+def _emit(output: Path | None, text: str) -> int:
+    if output:
+        from .atomic import write_text_atomic
+
+        write_text_atomic(output, text)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _network_stats(net, what: str, fmt: str, *, top: int | None, by: str) -> str:  # type: ignore[no-untyped-def]
+    import json
+
+    from .analytics import centrality_table, communities
+    from .network import relation_count
+
+    rows = centrality_table(net, top=top, sort_by=by)
+    groups = communities(net)
+    degree = {row["node"]: row["degree"] for row in centrality_table(net, top=None)}
+    labelled = [[str(net.nodes[n].get("label") or n) for n in sorted(g, key=lambda n: (-degree[n], str(n)))]
+                for g in groups]
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    if fmt == "json":
+        return json.dumps({"view": what, "nodes": net.number_of_nodes(), "edges": relation_count(net),
+                           "sorted_by": by, "top": rows,
+                           "communities": [{"number": i, "size": len(g), "members": g}
+                                           for i, g in enumerate(labelled)]},
+                          ensure_ascii=False, indent=1) + "\n"
+    columns = ["rank", "node", "label", "kind", "degree", "betweenness", "eigenvector", "community"]
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: row[c] for c in columns} for row in rows)
+        return buffer.getvalue()
+    width = max([4] + [len(row["label"]) for row in rows])
+    lines = [f"{what}: {net.number_of_nodes()} nodes, {relation_count(net)} edges, "
+             f"{len(groups)} communities (Louvain, seed 42); ranked by {by}",
+             f"{'rank':>4}  {'name':<{width}}  {'kind':<12} {'degree':>6} {'betweenness':>11} "
+             f"{'eigenvector':>11} {'community':>9}"]
+    for row in rows:
+        lines.append(f"{row['rank']:>4}  {row['label']:<{width}}  {row['kind']:<12} {row['degree']:>6} "
+                     f"{row['betweenness']:>11.4f} {row['eigenvector']:>11.4f} {row['community']:>9}")
+    lines.append("communities, largest first (best connected first):")
+    for number, members in enumerate(labelled):
+        more = f", … ({len(members) - 6} more)" if len(members) > 6 else ""
+        lines.append(f"  {number:>2}  {len(members):>3}: {', '.join(members[:6])}{more}")
+    return "\n".join(lines) + "\n"
+
+
+def _network_path(graph, net, names: list[str], what: str, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    import json
+
+    import networkx as nx
+
+    from .analytics import shortest_path
+    from .errors import KGError
+    from .queries import resolve_iri
+
+    ends = [str(resolve_iri(getattr(graph, "graph", graph), name, hint="person")) for name in names]
+    for name, iri in zip(names, ends, strict=True):
+        if iri not in net:
+            raise KGError(f"{name!r} ({iri}) is not in the {what} view; try --view overview or another view")
+    try:
+        steps = shortest_path(net, ends[0], ends[1])
+    except nx.NetworkXNoPath:
+        raise KGError(f"no path joins {names[0]!r} and {names[1]!r} in the {what} view") from None
+    if fmt == "json":
+        return json.dumps({"view": what, "from": ends[0], "to": ends[1], "steps": steps},
+                          ensure_ascii=False, indent=1) + "\n"
+    first, last = net.nodes[ends[0]].get("label", ends[0]), net.nodes[ends[1]].get("label", ends[1])
+    lines = [f"{first} to {last}: {len(steps)} step{'s' if len(steps) != 1 else ''} in the {what} view"]
+    for number, step in enumerate(steps, 1):
+        lines.append(f"{number}. {step['source_label']} — {step['target_label']}")
+        for e in step["evidence"]:
+            arrow = (f"{step['source_label']} {e['relation']} {step['target_label']}" if e["forward"]
+                     else f"{step['target_label']} {e['relation']} {step['source_label']}")
+            when = "; ".join(x for x in (e["trial"], e["date"]) if x)
+            lines.append(f"     [{e['status']}] {arrow}" + (f" ({when})" if when else ""))
+            lines.append(f"       statement: {e['statement']}")
+            if e["sources"]:
+                lines.append(f"       sources: {' '.join(e['sources'])}")
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from . import paths
+    from .loader import load
+    from .timeline import write_timeline
+
+    name = args.trial or args.person
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") if name else ""
+    out = args.output or paths.build_dir() / (f"timeline-{slug}.png" if slug else "timeline.png")
+    path = write_timeline(load(store=args.store), out, trial=args.trial, person=args.person, title=args.title)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from .exports import serialize
+    from .loader import load
+    from .stores import LAYER_GRAPHS, push
+
+    kg = load(progress=_say())
+    graphs: dict[str | None, bytes] = {None: serialize(kg.graph, "nt")}
+    if not args.no_layers:
+        for name, iri in LAYER_GRAPHS.items():
+            graphs[iri] = serialize(kg.layers[name], "nt")
+    for line in push(args.url, graphs, via=args.via, token=args.token):
+        print(f"sent {line}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from .loader import load
+    from .server import serve
+
+    if args.host not in {"127.0.0.1", "localhost", "::1"}:
+        print(f"kg serve: warning: listening on {args.host}, not only on this machine", file=sys.stderr)
+    kg = load(progress=_say())
+    server = serve(kg, host=args.host, port=args.port or None, writable=args.writable, token=args.token,
+                   location=args.location, query_timeout=args.timeout,
+                   max_result_bytes=int(args.max_result_mb * 1_000_000), allow_remote=args.allow_remote)
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    mode = "read-write (writes need the token)" if args.writable else "read-only"
+    mode += f"; queries limited to {args.timeout:g} s and {args.max_result_mb:g} MB"
+    mode += "; SERVICE and LOAD allowed" if args.allow_remote else "; SERVICE and LOAD refused"
+    print(f"serving {mode} on {server.url}\n  query:  {server.query_url}\n  update: {server.update_url}\n"
+          f"  store:  {server.store_url}\n  e.g. kg query trials --store sparql:{server.query_url}\n"
+          "Ctrl-C stops it.", flush=True)
+    try:
+        code = server.wait()
+        print(f"kg serve: the Oxigraph server stopped (exit code {code})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synthetic import write
+
+    def say(message: str) -> None:
+        print(f"\r· {message}\033[K", end="", file=sys.stderr, flush=True)
+
+    count = write(args.output, args.triples, seed=args.seed, progress=say)
+    print(file=sys.stderr)
+    print(f"wrote {count} triples to {args.output}")
+    return 0
+
+
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .loader import load
+    from .site import build_site
+
+    say = _say(args.quiet)
+    result = build_site(load(progress=say), args.output, progress=say)
+    print(f"wrote {result.summary()}")
+    print(f"open {(result.out_dir / 'index.html').resolve()}")
+    return 0
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from .release import release
+
+    result = release(args.output, version=args.release_version, progress=_say(args.quiet))
+    counts = result.statistics
+    print(f"released version {result.version} ({result.date}) in {result.out_dir}: {len(result.files)} files, "
+          f"{result.bytes / 1e6:.1f} MB, {result.site_pages} site pages, in {result.seconds:.1f} s")
+    print(f"VoID: {counts['triples']} triples, {counts['entities']} entities, {counts['classes']} classes, "
+          f"{counts['properties']} properties")
+    print(f"check it: cd {result.out_dir} && sha256sum -c SHA256SUMS")
     return 0
 
 
 COMMANDS = {
     "build": _cmd_build, "validate": _cmd_validate, "queries": _cmd_queries,
-    "query": _cmd_query, "export": _cmd_export, "network": _cmd_network,
-    "contradictions": _cmd_contradictions, "article": _cmd_article,
+    "query": _cmd_query, "export": _cmd_export, "network": _cmd_network, "timeline": _cmd_timeline,
+    "contradictions": _cmd_contradictions,
+    "push": _cmd_push, "serve": _cmd_serve, "synth": _cmd_synth, "article": _cmd_article,
+    "site": _cmd_site, "release": _cmd_release,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see ``kg --help``)."""
     args = parser().parse_args(argv)
+    import signal
+
     from .errors import KGError, ValidationFailed
 
+    def _terminate(_signum: int, _frame: object) -> None:  # SIGTERM cleans up like Ctrl-C: no *.tmp left
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except ValidationFailed as exc:

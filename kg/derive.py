@@ -84,22 +84,25 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
 
 def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     """Add the ``dates``, ``established`` and ``alleged`` layers to *kg* and to its merged graph."""
+    from .stores import add_triples, query
+
     dates = date_bounds(kg.graph, kg.file_of)
-    kg.graph += dates
+    add_triples(kg.graph, dates)
     kg.layers["curated"] += dates
     derived = {"established": Graph(), "alleged": Graph()}
     # Established rules read the facts view only; alleged rules read everything. Rules run in name
     # order and each one's triples join what the next rules read, so a later rule can build on an
     # earlier one (co-defendants read mt:defendantIn) instead of re-joining statements.
+    # They run on Oxigraph (kg.stores): add_triples keeps its copy of each reader current.
     readers = {"established": facts_view(kg.graph), "alleged": kg.graph}
     for layer, path in rule_files():
         result = Graph()
-        for triple in readers[layer].query(path.read_text(encoding="utf-8")):
-            result.add(triple)  # type: ignore[arg-type]
+        for triple in query(readers[layer], path.read_text(encoding="utf-8"), name=str(path)).triples:
+            result.add(triple)
         derived[layer] += result
-        readers[layer] += result
+        add_triples(readers[layer], result)
     for name, layer_graph in derived.items():
-        kg.graph += layer_graph
+        add_triples(kg.graph, layer_graph)
     kg.layers.update(derived)
     if progress:
         progress(

@@ -67,17 +67,20 @@ def layer_graph(kg: Any, layer: str = "all") -> Graph:
     """
     if layer not in LAYERS:
         raise KGError(f"unknown layer {layer!r}; layers: {', '.join(LAYERS)}")
+    from .stores import engine_name, graph_to_memory
+
+    remote = engine_name(kg.graph) == "remote"
     if layer == "all":
-        return kg.graph
+        return graph_to_memory(kg.graph) if remote else kg.graph
     if layer == "statements":
         return kg.layers["curated"]
-    curated: Graph = kg.layers["curated"]
+    curated: Graph = _in_memory(kg.layers["curated"])
     statements = {s for s in curated.subjects(MT.status)}
     out = bind_prefixes(Graph())
     for triple in curated:
         if triple[0] not in statements:
             out.add(triple)
-    out += kg.layers[layer]
+    out += _in_memory(kg.layers[layer])
     if layer == "alleged":
         claims = {s for s in statements if curated.value(s, MT.status) in {MT.Alleged, MT.Fabricated}}
         for claim in claims:
@@ -86,9 +89,90 @@ def layer_graph(kg: Any, layer: str = "all") -> Graph:
     return out
 
 
+def _in_memory(graph: Graph) -> Graph:
+    """Return *graph* itself if it is in rdflib's memory store, else a memory copy (plain strings kept plain)."""
+    from rdflib.plugins.stores.memory import Memory
+
+    from .stores import graph_to_memory
+
+    return graph if isinstance(graph.store, Memory) else graph_to_memory(graph)
+
+
+def _prefixes() -> dict[str, str]:
+    return {p: iri for p, iri in json_ld_context().items() if isinstance(iri, str) and not p.startswith("@")}
+
+
+def compact_json_ld(expanded: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """Return expanded JSON-LD node objects as one document compacted with a prefixes-only *context*.
+
+    Every IRI that starts with a prefix of *context* becomes ``prefix:local``, ``rdf:type`` becomes
+    ``@type``, and the nodes go under ``@graph``: the same RDF, read back identically by rdflib and
+    pyld (tested), in a fraction of the time of rdflib's general compaction.
+
+    Examples
+    --------
+    >>> doc = compact_json_ld([{"@id": "http://e.org/a", "http://e.org/p": [{"@id": "http://e.org/b"}]}],
+    ...                       {"ex": "http://e.org/"})
+    >>> doc["@graph"]
+    [{'@id': 'ex:a', 'ex:p': [{'@id': 'ex:b'}]}]
+    """
+    bases = sorted(((iri, p) for p, iri in context.items()
+                    if isinstance(iri, str) and not p.startswith("@") and iri[-1:] in "/#"),
+                   key=lambda pair: -len(pair[0]))
+    cache: dict[str, str] = {}
+
+    def curie(iri: str) -> str:
+        hit = cache.get(iri)
+        if hit is None:
+            hit = iri
+            for base, prefix in bases:
+                if iri.startswith(base) and not iri[len(base):].startswith("//"):
+                    hit = f"{prefix}:{iri[len(base):]}"
+                    break
+            cache[iri] = hit
+        return hit
+
+    rdf_type = str(RDF.type)
+
+    def value(obj: dict[str, Any]) -> dict[str, Any]:
+        if "@id" in obj:
+            return {"@id": curie(obj["@id"])}
+        if "@type" in obj:
+            return {"@value": obj["@value"], "@type": curie(obj["@type"])}
+        return obj
+
+    def node(obj: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, values in obj.items():
+            if key == "@id":
+                out["@id"] = curie(values)
+            elif key == rdf_type and all("@id" in v and not v["@id"].startswith("_:") for v in values):
+                out["@type"] = [curie(v["@id"]) for v in values]
+            elif key.startswith("@"):
+                out[key] = values
+            else:
+                out[curie(key)] = [value(v) for v in values]
+        return out
+
+    return {"@context": context, "@graph": [node(n) for n in expanded]}
+
+
 def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
-    """Return *graph* serialised in the named format (JSON-LD compacted with the project context)."""
+    """Return *graph* serialised in the named format (JSON-LD compacted with the project context).
+
+    Oxigraph writes it when the graph has an Oxigraph engine (its serialisers are 10-30x faster
+    than rdflib's, see ``benchmarks/``); rdflib otherwise. Both give the same graph (tested).
+    """
     spec = _format(fmt)
+    from .stores import dump, engine_name
+
+    if engine_name(graph) == "oxigraph" and spec.name in {"turtle", "nt", "json-ld"}:
+        data = dump(graph, spec.name, prefixes=_prefixes())
+        if data is not None:
+            if spec.context:
+                document = compact_json_ld(json.loads(data), json_ld_context())
+                return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+            return data
     kwargs: dict[str, Any] = {"format": spec.rdflib, "encoding": "utf-8"}
     if spec.context:
         kwargs["context"] = json_ld_context()

@@ -31,6 +31,7 @@ __all__ = [
     "Param",
     "Question",
     "QueryResult",
+    "check_request",
     "list_questions",
     "load_question",
     "parse_question",
@@ -108,7 +109,12 @@ def load_question(name_or_path: str, *, directory: Path | None = None, stdin_tex
     if candidate.suffix == ".rq" or candidate.is_file():
         if not candidate.is_file():
             raise UnknownQueryError(f"no such query file: {candidate}")
-        return parse_question(candidate.read_text(encoding="utf-8"), name=candidate.stem, path=candidate)
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise QuerySyntaxError(f"{candidate}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset "
+                                   f"{exc.start}); save the query as UTF-8") from None
+        return parse_question(text, name=candidate.stem, path=candidate)
     known = {q.name: q for q in list_questions(directory)}
     if name_or_path not in known:
         import difflib
@@ -166,6 +172,18 @@ def _names_matching(graph: Graph, value: str, hint: str | None) -> list[str]:
     return []
 
 
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _checked_iri(value: str) -> URIRef:
+    """Return *value* as an IRI, or raise :class:`ParameterError` if it holds a character no IRI may hold."""
+    bad = _NOT_IN_IRI.search(value)
+    if bad:
+        raise ParameterError(f"{value!r} is not a valid IRI: it contains {bad.group(0)!r} "
+                             "(spaces, quotes, <, >, {, } and | are not allowed in an IRI)")
+    return URIRef(value)
+
+
 def resolve_iri(graph: Graph, value: str, *, hint: str | None = None) -> URIRef:
     """Return the IRI a user means by *value*: a full IRI, ``prefix:local``, a slug, or a label.
 
@@ -176,10 +194,10 @@ def resolve_iri(graph: Graph, value: str, *, hint: str | None = None) -> URIRef:
     """
     value = value.strip()
     if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.I) or value.startswith("urn:"):
-        return URIRef(value)
+        return _checked_iri(value)
     prefix, sep, local = value.partition(":")
     if sep and prefix in DATA_PREFIXES and " " not in value:
-        return URIRef(DATA_PREFIXES[prefix] + local)
+        return _checked_iri(DATA_PREFIXES[prefix] + local)
     if hint and hint in DATA_PREFIXES and re.fullmatch(r"[a-z0-9-]+", value):
         candidate = URIRef(DATA_PREFIXES[hint] + value)
         if (candidate, None, None) in graph:
@@ -214,7 +232,14 @@ def _convert(graph: Graph, param: Param, raw: str) -> URIRef | Literal:
         raise ParameterError(f"parameter {param.name!r} must be of type {param.type}: {raw!r} ({exc})") from None
 
 
-def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> dict[str, Any]:
+def check_request(question: Question, params: Mapping[str, str], *, allow_remote: bool = False) -> None:
+    """Raise the error :func:`run_query` would raise for a bad parameter name or a bad query text,
+    without a graph: the CLI calls it before loading, so bad usage is reported at once."""
+    _check_names(question, params)
+    _prepare(question, allow_remote=allow_remote)
+
+
+def _check_names(question: Question, params: Mapping[str, str]) -> None:
     declared = {p.name: p for p in question.params}
     unknown = sorted(set(params) - set(declared))
     if unknown:
@@ -226,6 +251,11 @@ def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> di
             f"question {question.name!r} needs parameter {', '.join(missing)} "
             f"(give it with -p {missing[0]} VALUE)"
         )
+
+
+def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> dict[str, Any]:
+    _check_names(question, params)
+    declared = {p.name: p for p in question.params}
     return {name: _convert(graph, declared[name], value) for name, value in params.items()}
 
 

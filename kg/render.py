@@ -2,7 +2,12 @@
 
 The page is drawn by vis-network (through pyvis, as the product requires), with a legend,
 text-only tooltips, a search box over labels and other spellings (Latin or Cyrillic, case- and
-accent-insensitive), a "N nodes, M edges" count line and a details panel.
+accent-insensitive), a "N nodes, M edges" count line, a details panel, and filters by status,
+relation, trial and year (an edge that fails a filter is hidden, then every node left without a
+visible edge). People are coloured by fate (:data:`FATE_STYLES`, the one colour table for it) and
+ringed when rehabilitated; nodes are sized by a centrality computed here (degree by default); an
+undirected relation (``directed="no"``, stored by ``kg.network`` as two edges) is drawn once,
+without an arrow.
 
 How pyvis is used, and why not all of it
 ----------------------------------------
@@ -48,6 +53,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -61,7 +67,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_KIND",
+    "FATE_STYLES",
     "KIND_STYLES",
+    "REHABILITATED_STYLE",
     "STATUS_STYLES",
     "layout_positions",
     "network_page",
@@ -89,9 +97,32 @@ STATUS_STYLES: dict[str, dict[str, Any]] = {
     "probable": {"dashes": [14, 4], "color": "#5f5f5f", "legend": "probable"},
     "alleged": {"dashes": [8, 6], "color": "#8c6d62", "legend": "alleged"},
     "disputed": {"dashes": [10, 4, 2, 4], "color": "#8c6d62", "legend": "disputed"},
+    "unsupported": {"dashes": [4, 4], "color": "#8c6d62", "legend": "unsupported (no evidence but the claim)"},
+    "retracted": {"dashes": [12, 3, 3, 3], "color": "#a6761d", "legend": "retracted"},
     "fabricated": {"dashes": [2, 4], "color": "#b2182b", "legend": "fabricated"},
     "other": {"dashes": [2, 5], "color": "#9a9a9a", "legend": "other or unknown status"},
 }
+
+#: How a person's fate colours their node (the ``fate`` words of ``kg.network.FATES``); a person
+#: whose fate is missing or not in this table is "unknown". Colours from ColorBrewer's colour-blind
+#: safe sets, dark for violent deaths; none is a kind colour, so a person is never mistaken for a
+#: trial or a body (the shapes differ too).
+FATE_STYLES: dict[str, dict[str, str]] = {
+    "executed": {"color": "#B2182B", "legend": "executed"},
+    "died in prison or camp": {"color": "#762A83", "legend": "died in prison or camp"},
+    "killed": {"color": "#E08214", "legend": "killed (murdered)"},
+    "suicide": {"color": "#8073AC", "legend": "suicide"},
+    "survived": {"color": "#4393C3", "legend": "survived (died of natural causes)"},
+    "unknown": {"color": "#BDBDBD", "legend": "fate not recorded"},
+}
+#: The ring around a rehabilitated person (``rehabilitated="yes"``); others get a thin grey border.
+REHABILITATED_STYLE = {"border": "#1B7837", "width": 4, "legend": "rehabilitated (green ring)"}
+_PLAIN_BORDER = {"border": "#4d4d4d", "width": 1}
+
+#: Where an edge's extra attributes (``charges``, ``office`` …) are not shown: these are drawn or
+#: shown otherwise, or are bookkeeping.
+_EDGE_FIELDS = {"relation", "status", "trial", "date", "source", "source_url", "projection", "directed",
+                "trial_iri", "key", "label", "statement", "weight", "id", "title", "color", "dashes"}
 
 # Details shown first, in this order; any other keys follow alphabetically.
 _DETAIL_ORDER = ("born", "died", "arrested", "trial", "dates", "sentence", "manner", "executed",
@@ -123,6 +154,7 @@ def render_network(
     title: str = "Moscow Trials network",
     seed: int = 42,
     max_nodes: int = 5000,
+    size_by: str | None = "degree",
 ) -> Path:
     """Return the path of the self-contained HTML page written for *graph*.
 
@@ -130,10 +162,11 @@ def render_network(
     ----------
     graph : networkx.MultiDiGraph
         Node ids are IRIs; node attributes ``label``, ``kind``, ``iri``, ``alt_labels``,
-        ``details``, ``sources``, ``fate`` and edge attributes ``relation``, ``status``,
-        ``trial``, ``date``, ``source`` (or ``source_url``) are all optional (missing ones get
-        defaults). Any
-        networkx graph works; a multigraph's parallel edges are drawn as separate curves.
+        ``details``, ``sources``, ``fate``, ``rehabilitated`` and edge attributes ``relation``,
+        ``status``, ``trial``, ``date``, ``source`` (or ``source_url``), ``directed`` are all
+        optional (missing ones get defaults); other plain edge attributes (``charges``,
+        ``office``) show in the edge's tooltip. Any networkx graph works; a multigraph's parallel
+        edges are drawn as separate curves.
     path : str or Path
         Where to write the page (written atomically; parent folders are created).
     title : str
@@ -142,6 +175,9 @@ def render_network(
         Seed of the layout: the same graph and seed give a byte-identical page.
     max_nodes : int
         Refuse graphs with more nodes than this (they draw slowly and cannot be read).
+    size_by : str or None
+        Size nodes by this centrality: ``degree`` (distinct neighbours), ``betweenness`` or
+        ``eigenvector`` (see ``kg.analytics``), or a numeric node attribute; ``None``: one size.
 
     Raises
     ------
@@ -162,7 +198,7 @@ def render_network(
     >>> "1 edge" in out.read_text(encoding="utf-8")
     True
     """
-    html = network_page(graph, title=title, seed=seed, max_nodes=max_nodes)
+    html = network_page(graph, title=title, seed=seed, max_nodes=max_nodes, size_by=size_by)
     return write_text_atomic(Path(path), html)
 
 
@@ -172,6 +208,7 @@ def network_page(
     title: str = "Moscow Trials network",
     seed: int = 42,
     max_nodes: int = 5000,
+    size_by: str | None = "degree",
 ) -> str:
     """Return the HTML text of the page :func:`render_network` writes (for notebooks and tests)."""
     from markupsafe import Markup
@@ -188,30 +225,41 @@ def network_page(
     node_ids = sorted(graph.nodes, key=str)
     edges = _sorted_edges(graph)
     positions = layout_positions(graph, seed=seed)
-    degree = Counter()
-    for u, v, _ in edges:
-        degree[u] += 1
-        degree[v] += 1
+    sizes = _node_sizes(graph, size_by)
+    # Colour people by fate only if the graph says what became of anyone (kg.network's people do).
+    by_fate = any(_text(attrs.get("fate")).strip() for _, attrs in graph.nodes(data=True))
 
     net = Network(directed=True, cdn_resources="in_line", heading=title, height="100%",
                   width="100%")
-    net.nodes = [_vis_node(n, graph.nodes[n], positions[n], degree[n]) for n in node_ids]
+    net.nodes = [_vis_node(n, graph.nodes[n], positions[n], sizes.get(n, 0.0), by_fate=by_fate)
+                 for n in node_ids]
     net.edges = _vis_edges(edges)
     net.options = _vis_options(len(net.nodes), len(net.edges), seed)
     nodes, vis_edges, heading, _height, _width, options_json = net.get_network_data()
 
-    data = {"nodes": nodes, "edges": vis_edges, "options": json.loads(options_json)}
+    data = {"nodes": nodes, "edges": vis_edges, "options": json.loads(options_json),
+            "facets": _facets(vis_edges)}
     kind_counts = Counter(node["kind"] for node in nodes)
     status_counts = Counter(edge["statusStyle"] for edge in vis_edges)
+    fate_counts = Counter(node["fate"] for node in nodes if node["fate"])
+    ringed = sum(1 for node in nodes if node["rehabilitated"] == "yes")
     vis_js = _vis_network_js()
     return _template().render(
         title=heading,
         count_text=f"{_plural(len(nodes), 'node')}, {_plural(len(vis_edges), 'edge')}",
         legend_kinds=[
-            {"kind": kind, "color": style["color"], "legend": style["legend"],
+            {"kind": kind, "color": "#ffffff" if by_fate and kind == "person" else style["color"],
+             "legend": "Person (colour: fate)" if by_fate and kind == "person" else style["legend"],
              "glyph": _LEGEND_GLYPHS[style["shape"]], "count": kind_counts.get(kind, 0)}
             for kind, style in KIND_STYLES.items()
         ],
+        legend_fates=[
+            {"fate": fate, "color": style["color"], "legend": style["legend"], "count": fate_counts.get(fate, 0)}
+            for fate, style in FATE_STYLES.items()
+        ] if by_fate else [],
+        legend_rehabilitated={"border": REHABILITATED_STYLE["border"], "width": REHABILITATED_STYLE["width"],
+                              "legend": REHABILITATED_STYLE["legend"], "count": ringed} if by_fate else None,
+        size_text=_SIZE_TEXT.get(size_by or "", f"Size: {size_by}") if size_by else "",
         legend_statuses=[
             {"status": status, "color": style["color"], "legend": style["legend"],
              "dasharray": " ".join(map(str, style["dashes"])) if style["dashes"] else "",
@@ -230,8 +278,11 @@ def layout_positions(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[int,
     Edges are taken as undirected and simple. Up to 500 nodes this is ``nx.spring_layout``
     (exact Fruchterman–Reingold); above, the grid variant of the same algorithm (repulsion only
     within twice the ideal edge length, as in Fruchterman and Reingold 1991), which is linear per
-    iteration and needs only numpy. Nodes are laid out in sorted order, so the result depends on
-    the graph's content and *seed* only.
+    iteration and needs only numpy. A graph of several connected components (the co-accused of
+    each trial, say) has each laid out on its own, scaled to an area in proportion to its size,
+    and the components packed in rows, largest first: left to the force layout, they drift far
+    apart and each shrinks to an unreadable knot. Nodes are laid out in sorted order, so the
+    result depends on the graph's content and *seed* only.
 
     Examples
     --------
@@ -250,15 +301,14 @@ def layout_positions(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[int,
     index = {node: i for i, node in enumerate(order)}
     pairs = sorted({(min(index[u], index[v]), max(index[u], index[v]))
                     for u, v in graph.edges() if u != v})
-    if n < _EXACT_LAYOUT_LIMIT:
-        simple = nx.Graph()
-        simple.add_nodes_from(range(n))
-        simple.add_edges_from(pairs)
-        # A longer ideal distance than networkx's 1/sqrt(n) spreads the hubs' leaves apart.
-        spring = nx.spring_layout(simple, k=2.0 / math.sqrt(n), iterations=100, seed=seed)
-        coords = np.array([spring[i] for i in range(n)], dtype=float)
+    simple = nx.Graph()
+    simple.add_nodes_from(range(n))
+    simple.add_edges_from(pairs)
+    components = sorted((sorted(c) for c in nx.connected_components(simple)), key=lambda c: (-len(c), c[0]))
+    if len(components) == 1 or sum(len(c) for c in components if len(c) > 1) == 0:
+        coords = _force_layout(n, pairs, seed)
     else:
-        coords = _grid_spring_layout(n, np.array(pairs, dtype=np.int64).reshape(-1, 2), seed)
+        coords = _packed_layout(components, simple, seed)
 
     coords = coords - coords.mean(axis=0)
     extent = np.abs(coords).max(axis=0)
@@ -266,8 +316,98 @@ def layout_positions(graph: nx.Graph, *, seed: int = 42) -> dict[Any, tuple[int,
     # About 110 px between neighbours whatever the size (a floor keeps tiny graphs apart), and
     # wider than high: screens are landscape and labels are wide.
     radius = max(220.0, 55.0 * math.sqrt(n))
-    pixels = np.rint(coords / extent * radius * np.array([_ASPECT, 1.0])).astype(int)
+    scaled = coords / extent * radius * np.array([_ASPECT, 1.0])
+    if n < _EXACT_LAYOUT_LIMIT:
+        scaled = _spread_out(scaled, _MIN_GAP)
+    pixels = np.rint(scaled).astype(int)
     return {node: (int(pixels[i, 0]), int(pixels[i, 1])) for node, i in index.items()}
+
+
+_MIN_GAP = 64.0  # px: closer than this, two nodes' labels overlap
+
+
+def _spread_out(points: Any, gap: float, *, rounds: int = 80) -> Any:
+    """Return *points* moved apart until no two are closer than *gap* (or *rounds* pushes are done).
+
+    A force layout packs a dense group (the co-accused of one trial) into a knot whose labels
+    cannot be read; each round pushes every too-close pair apart along the line between them, which
+    keeps the picture's shape while opening the knots. Deterministic: no randomness, and points
+    that coincide are separated along a fixed direction that depends on their order.
+    """
+    import numpy as np
+
+    pos = np.array(points, dtype=float)
+    n = len(pos)
+    if n < 2:
+        return pos
+    order = np.arange(n, dtype=float)
+    nudge = np.stack([np.cos(order * 2.399963), np.sin(order * 2.399963)], axis=1) * 1e-3
+    for _ in range(rounds):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta**2).sum(axis=2))
+        np.fill_diagonal(dist, 1e12)  # finite: inf would make (gap - dist) / dist a NaN
+        close = dist < gap
+        if not close.any():
+            break
+        same = dist < 1e-6
+        delta[same] = (nudge[:, None, :] - nudge[None, :, :])[same]
+        dist = np.where(same, 1e-3, dist)
+        push = np.where(close, (gap - dist) / 2 / dist, 0.0)
+        pos += 0.6 * (delta * push[:, :, None]).sum(axis=1) / np.maximum(1, close.sum(axis=1))[:, None] ** 0.5
+    return pos
+
+
+def _force_layout(n: int, pairs: list[tuple[int, int]], seed: int) -> Any:
+    """Return an ``(n, 2)`` array: the force layout of one graph on nodes ``0 … n-1``."""
+    import networkx as nx
+    import numpy as np
+
+    if n == 1:
+        return np.zeros((1, 2))
+    if n < _EXACT_LAYOUT_LIMIT:
+        simple = nx.Graph()
+        simple.add_nodes_from(range(n))
+        simple.add_edges_from(pairs)
+        # Members of a dense group (the co-accused of one trial) pull on each other from every side
+        # and collapse into a knot: a link between two well-connected nodes pulls more weakly,
+        # while a leaf stays close to its hub (its link keeps weight 1).
+        for u, v in pairs:
+            simple.edges[u, v]["weight"] = 1.0 / max(1, min(simple.degree(u), simple.degree(v)))
+        # A longer ideal distance than networkx's 1/sqrt(n) spreads the hubs' leaves apart.
+        spring = nx.spring_layout(simple, k=2.0 / math.sqrt(n), iterations=100, seed=seed, weight="weight")
+        return np.array([spring[i] for i in range(n)], dtype=float)
+    return _grid_spring_layout(n, np.array(pairs, dtype=np.int64).reshape(-1, 2), seed)
+
+
+def _packed_layout(components: list[list[int]], simple: nx.Graph, seed: int) -> Any:
+    """Return an ``(n, 2)`` array: each component laid out alone, scaled to its size, packed in rows."""
+    import numpy as np
+
+    n = simple.number_of_nodes()
+    coords = np.zeros((n, 2))
+    boxes = []
+    for members in components:
+        local = {node: i for i, node in enumerate(members)}
+        pairs = sorted((min(local[u], local[v]), max(local[u], local[v]))
+                       for u, v in simple.subgraph(members).edges())
+        part = _force_layout(len(members), pairs, seed)
+        part = part - part.mean(axis=0)
+        reach = float(np.sqrt((part**2).sum(axis=1)).max()) or 1.0
+        radius = math.sqrt(len(members))  # area in proportion to the number of nodes
+        boxes.append((members, part / reach * radius, radius))
+    # Shelf packing: rows about 1.5 times as wide as the whole is high, largest components first.
+    gap = 1.2
+    area = sum((2 * r + gap) ** 2 for _, _, r in boxes)
+    row_width = max(math.sqrt(area * _ASPECT), 2 * boxes[0][2] + gap)
+    x = y = row_height = 0.0
+    for members, part, radius in boxes:
+        side = 2 * radius + gap
+        if x > 0 and x + side > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        coords[members] = part + np.array([x + side / 2, y + side / 2])
+        x += side
+        row_height = max(row_height, side)
+    return coords
 
 
 def _grid_spring_layout(n: int, pairs: Any, seed: int) -> Any:
@@ -341,10 +481,14 @@ def _scatter(disp: Any, plus: Any, minus: Any, force: Any) -> None:
         disp[:, axis] -= np.bincount(minus, weights=force[:, axis], minlength=n)
 
 
-def _sorted_edges(graph: nx.Graph) -> list[tuple[Any, Any, dict[str, Any]]]:
-    """Return ``(u, v, attributes)`` for every edge, in an order that ignores insertion order."""
+def _sorted_edges(graph: nx.Graph) -> list[tuple[Any, Any, str, dict[str, Any]]]:
+    """Return ``(u, v, key, attributes)`` for every edge to draw, in an order that ignores insertion order.
+
+    The mirror half of an undirected relation (``directed="no"``, key ending ``#reverse``) is left out.
+    """
     if graph.is_multigraph():
-        raw = [(u, v, str(key), attrs) for u, v, key, attrs in graph.edges(keys=True, data=True)]
+        raw = [(u, v, str(key), attrs) for u, v, key, attrs in graph.edges(keys=True, data=True)
+               if not (attrs.get("directed") == "no" and str(key).endswith(_MIRROR_SUFFIX))]
     else:
         raw = [(u, v, "", attrs) for u, v, attrs in graph.edges(data=True)]
 
@@ -353,39 +497,102 @@ def _sorted_edges(graph: nx.Graph) -> list[tuple[Any, Any, dict[str, Any]]]:
         fields = ("relation", "status", "trial", "date", "source")
         return (str(u), str(v), *(_text(attrs.get(f)) for f in fields), key)
 
-    return [(u, v, attrs) for u, v, _key, attrs in sorted(raw, key=order)]
+    return sorted(raw, key=order)
 
 
-def _vis_node(node: Any, attrs: Mapping[str, Any], xy: tuple[int, int], degree: int) -> dict:
-    """Return the vis-network node dict (plus our own fields, read by the page's script)."""
+_MIRROR_SUFFIX = "#reverse"  # kg.network.MIRROR_SUFFIX (this module does not import kg.network)
+
+_SIZE_TEXT = {
+    "degree": "Size: number of distinct neighbours (degree).",
+    "betweenness": "Size: betweenness (how many shortest paths pass through).",
+    "eigenvector": "Size: eigenvector centrality (ties to the well-connected).",
+}
+
+
+def _node_sizes(graph: nx.Graph, size_by: str | None) -> dict[Any, float]:
+    """Return each node's size value in [0, 1] (share of the largest), from a centrality or an attribute."""
+    if not size_by or graph.number_of_nodes() == 0:
+        return {}
+    from kg.analytics import MEASURES
+
+    if size_by in MEASURES:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            values = MEASURES[size_by](graph)
+    else:
+        values = {}
+        for node, attrs in graph.nodes(data=True):
+            try:
+                values[node] = float(attrs.get(size_by) or 0)
+            except (TypeError, ValueError):
+                values[node] = 0.0
+    top = max((abs(v) for v in values.values()), default=0.0)
+    return {node: abs(value) / top for node, value in values.items()} if top > 0 else {}
+
+
+def _vis_node(node: Any, attrs: Mapping[str, Any], xy: tuple[int, int], share: float, *,
+              by_fate: bool = False) -> dict:
+    """Return the vis-network node dict (plus our own fields, read by the page's script).
+
+    *share* (0–1) is the node's centrality relative to the largest: area grows with it.
+    """
     kind = _text(attrs.get("kind")).strip().lower() or DEFAULT_KIND
     style = KIND_STYLES.get(kind, KIND_STYLES[DEFAULT_KIND])
     node_id = str(node)
     label = _text(attrs.get("label")).strip() or _local_name(node_id)
-    details = _detail_rows(attrs.get("details"), fate=_text(attrs.get("fate")).strip())
-    size = (14 if kind == "trial" else 7) + 2 * math.sqrt(degree)
-    return {
+    fate_text = _text(attrs.get("fate")).strip()
+    details = _detail_rows(attrs.get("details"), fate=fate_text)
+    base, span = (14, 18) if kind == "trial" else (7, 23)
+    size = base + span * math.sqrt(max(0.0, min(1.0, share)))
+    person = kind == "person" and by_fate
+    fate = (fate_text.lower() if fate_text.lower() in FATE_STYLES else "unknown") if person else ""
+    rehabilitated = _text(attrs.get("rehabilitated")).strip().lower() if person else ""
+    if rehabilitated in {"true", "1"}:
+        rehabilitated = "yes"
+    node = {
         "id": node_id,
         "label": label,
         "x": xy[0],
         "y": xy[1],
         "shape": style["shape"],
         "color": style["color"],
-        "size": round(min(size, 32), 1),
+        "size": round(size, 1),
         "kind": kind if kind in KIND_STYLES else DEFAULT_KIND,
         "kindText": KIND_STYLES[kind]["legend"] if kind in KIND_STYLES else kind,
         "iri": _text(attrs.get("iri")).strip() or node_id,
         "altLabels": _text_list(attrs.get("alt_labels"), exclude=label),
         "details": details,
         "sources": _url_list(attrs.get("sources")),
+        "fate": fate,
+        "rehabilitated": rehabilitated,
     }
+    if person:
+        fill = FATE_STYLES[fate]["color"]
+        ring = REHABILITATED_STYLE if rehabilitated == "yes" else _PLAIN_BORDER
+        node["color"] = {"background": fill, "border": ring["border"],
+                         "highlight": {"background": fill, "border": "#000000"},
+                         "hover": {"background": fill, "border": "#000000"}}
+        node["borderWidth"] = ring["width"]
+        node["borderWidthSelected"] = ring["width"] + 1
+    return node
 
 
-def _vis_edges(edges: list[tuple[Any, Any, Mapping[str, Any]]]) -> list[dict]:
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def _years(date: str) -> tuple[int | None, int | None]:
+    """Return the first and last year an EDTF date or interval names (``None, None`` if none)."""
+    years = [int(y) for y in _YEAR.findall(date)]
+    return (min(years), max(years)) if years else (None, None)
+
+
+def _vis_edges(edges: list[tuple[Any, Any, str, Mapping[str, Any]]]) -> list[dict]:
     """Return vis-network edge dicts; parallel edges between two nodes get separate curves."""
     seen: Counter[tuple[str, str]] = Counter()
     result = []
-    for number, (u, v, attrs) in enumerate(edges):
+    for number, (u, v, key, attrs) in enumerate(edges):
         source, target = str(u), str(v)
         status = _status_word(attrs.get("status"))
         style_key = status if status in STATUS_STYLES else "other"
@@ -393,6 +600,8 @@ def _vis_edges(edges: list[tuple[Any, Any, Mapping[str, Any]]]) -> list[dict]:
         pair = (min(source, target), max(source, target))
         parallel = seen[pair]
         seen[pair] += 1
+        date = _text(attrs.get("date")).strip()
+        first, last = _years(date)
         edge = {
             "id": f"e{number}",
             "from": source,
@@ -401,18 +610,49 @@ def _vis_edges(edges: list[tuple[Any, Any, Mapping[str, Any]]]) -> list[dict]:
             "status": status or "unknown",
             "statusStyle": style_key,
             "trial": _text(attrs.get("trial")).strip(),
-            "date": _text(attrs.get("date")).strip(),
+            "date": date,
+            "year0": first,
+            "year1": last,
             # kg.network names the field source_url (``source`` clashes with node-link JSON).
             "sources": _url_list(attrs.get("source") or attrs.get("source_url")),
+            # the statement(s) the edge comes from: kg.network's edge key (IRIs), or an attribute
+            "statements": _url_list(attrs.get("statement") or (key if "://" in key else "")),
+            "details": [[name, _text(value).strip()] for name, value in sorted(attrs.items())
+                        if name not in _EDGE_FIELDS and isinstance(value, str | int | float)
+                        and not isinstance(value, bool) and _text(value).strip()],
             "dashes": style["dashes"],
             "color": style["color"],
         }
+        if attrs.get("directed") == "no":
+            edge["arrows"] = {"to": {"enabled": False}}
+            edge["undirected"] = True
         if parallel:
             # Alternate sides, then widen: 0.2, 0.2, 0.4, 0.4, ...
             edge["smooth"] = {"enabled": True, "type": "curvedCW" if parallel % 2 else "curvedCCW",
                               "roundness": round(0.2 * ((parallel + 1) // 2), 2)}
         result.append(edge)
     return result
+
+
+def _facets(edges: list[dict]) -> dict[str, Any]:
+    """Return what the page's filters offer: each status, relation and trial with its edge count, and the years.
+
+    Statuses come in :data:`STATUS_STYLES` order, relations by count, trials by name (edges with
+    no trial last, as ``""``); ``years`` is ``[first, last]`` over dated edges (``None`` if none).
+    """
+    statuses = Counter(e["status"] for e in edges)
+    rank = {word: i for i, word in enumerate(STATUS_STYLES)}
+    relations = Counter(e["relation"] for e in edges)
+    trials = Counter(e["trial"] for e in edges)
+    firsts = [e["year0"] for e in edges if e["year0"] is not None]
+    lasts = [e["year1"] for e in edges if e["year1"] is not None]
+    return {
+        "status": [[s, statuses[s]] for s in sorted(statuses, key=lambda s: (rank.get(s, len(rank)), s))],
+        "relation": [[r, relations[r]] for r in sorted(relations, key=lambda r: (-relations[r], r))],
+        "trial": [[tr, trials[tr]] for tr in sorted(trials, key=lambda tr: (tr == "", tr))],
+        "years": [min(firsts), max(lasts)] if firsts else None,
+        "undated": sum(1 for e in edges if e["year0"] is None),
+    }
 
 
 def _vis_options(n_nodes: int, n_edges: int, seed: int) -> dict[str, Any]:

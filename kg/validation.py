@@ -110,13 +110,16 @@ def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
 
 
 def _check_violations(kg: KnowledgeGraph, checks: Iterable[Path]) -> list[Violation]:
+    from .stores import query
+
     found = []
     for path in checks:
         rule = path.stem
-        for row in kg.graph.query(path.read_text(encoding="utf-8")):
-            focus = row.focus  # type: ignore[union-attr]
+        # On Oxigraph (kg.stores): rdflib's engine does not reorder joins, and the checks join a lot.
+        for row in query(kg.graph, path.read_text(encoding="utf-8"), name=str(path)).records():
+            focus = row["focus"]
             file = kg.file_of(focus)
-            found.append(Violation(rule, _short(focus, kg.graph), str(row.message), str(file or "")))  # type: ignore[union-attr]
+            found.append(Violation(rule, _short(focus, kg.graph), str(row.get("message", "")), str(file or "")))
     return found
 
 
@@ -146,6 +149,16 @@ def validate(
     """Return the validation report of *kg* against the shapes and the violation checks."""
     shapes = parse_turtle_file(shapes_file or paths.SHAPES_FILE)
     checks = list(check_files() if checks is None else checks)
+    from rdflib.plugins.stores.memory import Memory
+
+    if not isinstance(kg.graph.store, Memory):
+        # pySHACL walks the graph triple by triple: on a persistent or remote store it reads a memory copy.
+        import dataclasses
+
+        from .stores import graph_to_memory
+
+        kg = dataclasses.replace(kg, graph=graph_to_memory(kg.graph),
+                                 layers={name: graph_to_memory(kg.layers[name]) for name in ("established",)})
     violations = _shacl_violations(kg, shapes) + _check_violations(kg, checks) + _layer_leaks(kg)
     n_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     return ValidationReport(violations=violations, shapes_checked=n_shapes, checks_run=len(checks))

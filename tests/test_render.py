@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.render import KIND_STYLES, layout_positions, network_page, render_network
+from kg.render import FATE_STYLES, KIND_STYLES, layout_positions, network_page, render_network
 from tests.browser import chromium, open_page
 
 OUTPUT = Path(__file__).parent / "output"
@@ -109,16 +109,20 @@ def sample_graph() -> nx.MultiDiGraph:
 
 
 def random_graph(n: int, seed: int = 1) -> nx.MultiDiGraph:
-    """*n* nodes of mixed kinds and about 1.5 n edges, half of them alleged."""
+    """*n* nodes of mixed kinds (people with fates) and about 1.5 n dated edges, half of them alleged."""
     rng = random.Random(seed)
     kinds = sorted(KIND_STYLES)
+    fates = sorted(FATE_STYLES)
     g = nx.MultiDiGraph()
     for i in range(n):
-        g.add_node(f"{EX}n/{i}", label=f"Node {i}", kind=rng.choice(kinds))
+        kind = rng.choice(kinds)
+        person = {"fate": rng.choice(fates), "rehabilitated": rng.choice(["yes", "no"])} if kind == "person" else {}
+        g.add_node(f"{EX}n/{i}", label=f"Node {i}", kind=kind, alt_labels=[f"Узел {i}"], **person)
     for _ in range(int(1.5 * n)):
         u, v = rng.randrange(n), rng.randrange(n)
-        g.add_edge(f"{EX}n/{u}", f"{EX}n/{v}", relation="linked to",
-                   status=rng.choice(["established", "alleged"]))
+        g.add_edge(f"{EX}n/{u}", f"{EX}n/{v}", relation=rng.choice(["linked to", "testified against"]),
+                   status=rng.choice(["established", "alleged"]), trial=f"Trial {rng.randrange(12)}",
+                   date=f"{rng.randrange(1928, 1939)}-0{rng.randrange(1, 10)}")
     return g
 
 
@@ -370,9 +374,19 @@ def test_sample_screenshot_for_a_human(browser, tmp_path):
 
 @pytest.mark.browser
 def test_two_thousand_nodes_draw_quickly(browser, tmp_path):
-    """Precomputed positions and no physics: seconds, not the minutes vis' simulation takes."""
+    """Precomputed positions and no physics: under the 3 s of issue 6, not the minutes vis' simulation takes.
+
+    A second cold load is tried if the first is over 3 s: a loaded machine can stall one load, a
+    slow page is slow twice. The time is printed (pytest -s).
+    """
     page_path = render_network(random_graph(2000), tmp_path / "big.html")
-    with open_page(browser, page_path, timeout_ms=20_000) as log:
-        assert log.page.evaluate("kgNodes.length") == 2000
-        assert log.page.evaluate("kgReadyMs") < 20_000
-        assert log.errors == [] and log.foreign_requests() == []
+    times = []
+    for _ in range(2):
+        with open_page(browser, page_path, timeout_ms=20_000) as log:
+            assert log.page.evaluate("kgNodes.length") == 2000
+            times.append(log.page.evaluate("kgReadyMs"))
+            assert log.errors == [] and log.foreign_requests() == []
+        if times[-1] < 3000:
+            break
+    print(f"\ndraw time: synthetic 2,000 nodes, 3,000 edges: {min(times):.0f} ms")
+    assert min(times) < 3000

@@ -1,0 +1,53 @@
+"""kg.timeline: the events on the fixture, and figures written as PNG and SVG."""
+
+import datetime as dt
+
+import pytest
+
+from kg.errors import KGError
+from kg.timeline import EVENT_STYLES, timeline_events, timeline_image, write_timeline
+
+A = "https://w3id.org/moscow-trials/id/person/anna-alpha"
+
+
+def test_one_persons_events_in_date_order(fixture_kg):
+    events = timeline_events(fixture_kg, person="Альфа")
+    assert [(e["event"], e["edtf"], e["status"]) for e in events] == [
+        ("trial", "1936-08-19/1936-08-24", "established"),
+        ("verdict", "1936-08-24", "established"),
+        ("execution", "1936-08-25", "established"),
+        ("rehabilitation", "1988-06-13", "established"),
+    ]
+    assert events[1]["detail"] == "death" and events[0]["start"] == dt.date(1936, 8, 19)
+    assert events[0]["trial_name"] == "First Test Trial" and events[2]["sources"] == ["https://example.org/encyclopaedia/test"]
+    assert {e["event"] for e in events} <= set(EVENT_STYLES)
+
+
+def test_a_trials_people_and_disputed_dates(fixture_kg):
+    events = timeline_events(fixture_kg, trial="trial:test-second")
+    assert {e["name"] for e in events} == {"Dmitri Delta"}
+    deaths = [(e["edtf"], e["status"]) for e in events if e["event"] == "execution"]
+    assert deaths == [("1937-02-01", "disputed"), ("1937-02-02", "disputed")]
+    people = {e["name"] for e in timeline_events(fixture_kg, trial="First Test Trial")}
+    assert people == {"Anna Alpha", "Boris Beta", "Clara Gamma", "Fyodor Exile"}
+    assert "tried in absentia" in {e["event"] for e in timeline_events(fixture_kg, person="Fyodor Exile")}
+
+
+def test_png_and_svg_are_written_atomically_and_reproducibly(fixture_kg, tmp_path):
+    png = write_timeline(fixture_kg, tmp_path / "t.png", trial="First Test Trial")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = write_timeline(fixture_kg, tmp_path / "a.svg")
+    text = svg.read_text(encoding="utf-8")
+    assert text.startswith("<?xml") and "<dc:date>" not in text
+    assert timeline_image(fixture_kg, fmt="svg") == timeline_image(fixture_kg, fmt="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "t.png"]
+
+
+def test_bad_requests(fixture_kg, tmp_path):
+    with pytest.raises(KGError, match="as .png or .svg"):
+        write_timeline(fixture_kg, tmp_path / "t.pdf")
+    with pytest.raises(KGError, match="not both"):
+        timeline_events(fixture_kg, trial="First Test Trial", person="Anna Alpha")
+    with pytest.raises(KGError, match="charged at no trial"):
+        timeline_events(fixture_kg, person="Egor Judge")
+    assert not (tmp_path / "t.pdf").exists()
