@@ -209,8 +209,14 @@ def network_page(
     seed: int = 42,
     max_nodes: int = 5000,
     size_by: str | None = "degree",
+    vis_src: str | None = None,
 ) -> str:
-    """Return the HTML text of the page :func:`render_network` writes (for notebooks and tests)."""
+    """Return the HTML text of the page :func:`render_network` writes (for notebooks and tests).
+
+    With *vis_src* (a relative URL such as ``../assets/vis-network.min.js``) the page loads vis-network
+    from that file beside it instead of inlining its 470 kB: what a site with hundreds of network pages
+    needs. The file must be written there (:func:`vis_network_js` gives its text).
+    """
     from markupsafe import Markup
     from pyvis.network import Network
 
@@ -267,8 +273,9 @@ def network_page(
             for status, style in STATUS_STYLES.items()
         ],
         data_json=Markup(_script_json(data)),
-        vis_js=vis_js,
+        vis_js=vis_js if vis_src is None else "",
         vis_js_hash=_csp_hash(vis_js),
+        vis_src=vis_src,
     )
 
 
@@ -755,6 +762,11 @@ def _csp_hash(script: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def vis_network_js() -> str:
+    """Return the text of the vis-network library the pages use (for sites that share one copy)."""
+    return _vis_network_js()
+
+
 def _vis_network_js() -> str:
     """Return the vis-network library shipped inside pyvis, checked safe to inline."""
     from markupsafe import Markup

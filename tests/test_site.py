@@ -370,3 +370,15 @@ def test_a_run_removes_pages_of_people_no_longer_in_the_data(tmp_path, kg_claims
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     build_site(kg_claims, out)
     assert not stale.exists() and (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_network_pages_share_one_copy_of_vis_network(site):
+    out = site[0]
+    shared = out / "assets" / "vis-network.min.js"
+    assert shared.stat().st_size > 400_000
+    pages = sorted(out.glob("person/*.network.html"))
+    assert pages
+    for page in pages[:20]:
+        text = page.read_text(encoding="utf-8")
+        assert '<script src="../assets/vis-network.min.js"></script>' in text
+        assert page.stat().st_size < 200_000, f"{page.name} inlines the library again"
