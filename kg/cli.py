@@ -93,12 +93,15 @@ def parser() -> argparse.ArgumentParser:
                    help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
                         "or sparql:URL (a SPARQL 1.1 endpoint)")
 
-    p = _command(sub, "contradictions", "List the claims that established facts make impossible, with why and the sources on both sides.",
+    p = _command(sub, "contradictions",
+                 "List the claims that established facts make impossible, with why and the sources on both sides.",
                  "kg contradictions\n  kg contradictions --format csv -o contradictions.csv")
     p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
 
-    p = _command(sub, "article", "Check the seed article: each of its claims with its grade, and the figure the data recomputes beside the article's.",
+    p = _command(sub, "article",
+                 "Check the seed article: each of its claims with its grade, and the figure the data recomputes "
+                 "beside the article's.",
                  "kg article\n  kg article --format csv -o article-check.csv")
     p.add_argument("-f", "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
@@ -182,7 +185,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-remote", action="store_true",
                    help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
 
-    p = _command(sub, "synth", "Write synthetic repression records (Memorial-like, in our ontology) as N-Triples, for scale tests.",
+    p = _command(sub, "synth",
+                 "Write synthetic repression records (Memorial-like, in our ontology) as N-Triples, for scale tests.",
                  "kg synth --triples 1000000 --seed 1 -o build/synthetic-1m.nt")
     p.add_argument("--triples", type=int, required=True, help="how many triples (10^4 to 5x10^7; stops after a whole person)")
     p.add_argument("--seed", type=int, default=1, help="random seed: the same seed and size give the same file (default: 1)")

@@ -76,7 +76,7 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
         except ValueError as exc:
             where = file_of(statement)
             raise InvalidDataError(f"{where or '?'}: {statement}: {exc}") from None
-        for prop, day in zip(properties, bounds):
+        for prop, day in zip(properties, bounds, strict=False):
             if day:
                 out.add((statement, prop, Literal(day, datatype=XSD.date)))
     return out
@@ -101,7 +101,7 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
             result.add(triple)
         derived[layer] += result
         add_triples(readers[layer], result)
-    for name, layer_graph in derived.items():
+    for _name, layer_graph in derived.items():
         add_triples(kg.graph, layer_graph)
     kg.layers.update(derived)
     if progress:

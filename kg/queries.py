@@ -344,7 +344,7 @@ class QueryResult:
 
     def records(self, *, short: bool = False) -> list[dict[str, Any]]:
         """Return the rows as dicts of plain Python values (IRIs as strings)."""
-        return [{c: self._plain(v, short=short) for c, v in zip(self.columns, row)} for row in self.rows]
+        return [{c: self._plain(v, short=short) for c, v in zip(self.columns, row, strict=False)} for row in self.rows]
 
     def to_csv(self) -> str:
         """Return the rows as CSV with a header line (full IRIs, empty cells for unbound values)."""
@@ -365,7 +365,7 @@ class QueryResult:
         cells = [[("" if r[c] is None else str(r[c])) for c in self.columns] for r in records]
         cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
         widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(self.columns)]
-        line = lambda row: "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
+        line = lambda row: "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip()  # noqa: E731
         out = [line(self.columns), line(["-" * w for w in widths])] + [line(row) for row in cells]
         out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
         return "\n".join(out)

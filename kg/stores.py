@@ -415,7 +415,7 @@ class SparqlResult:
 
     def records(self) -> list[dict[str, Any]]:
         """Return SELECT rows as dicts, leaving out unbound variables (like rdflib's ``asdict``)."""
-        return [{k: v for k, v in zip(self.vars, row) if v is not None} for row in self.rows]
+        return [{k: v for k, v in zip(self.vars, row, strict=False) if v is not None} for row in self.rows]
 
 
 _TOKEN = re.compile(

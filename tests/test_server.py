@@ -23,6 +23,7 @@ from kg.server import free_port, oxigraph_binary, serve
 
 from .test_stores import CASES, _cell, _same_graph, rowset
 
+
 def _port_open(port: int) -> bool:
     import socket
 

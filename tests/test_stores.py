@@ -160,7 +160,7 @@ def test_parameters_are_bound_as_terms_not_pasted(real_kg):
     assert len(result) == 0
     text = stores.with_values("SELECT ?n WHERE { ?p <http://e/name> ?n }", {"n": Literal(hostile)})
     assert text.count("{") == 3 and '\\"' in text
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="Invalid IRI"):
         stores.with_values("SELECT ?n WHERE { ?p ?q ?n }", {"p": URIRef("http://e/a> <http://e/b")})
 
 
