@@ -601,14 +601,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KGError as exc:
         print(f"kg {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except OSError as exc:
-        print(f"kg {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 1
     except BrokenPipeError:  # e.g. `kg query … | head`: the reader left, which is not an error
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        print(f"kg {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"kg {args.command}: interrupted; outputs already written are complete, none is half-written", file=sys.stderr)
         return 130
