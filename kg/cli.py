@@ -303,14 +303,7 @@ def _cmd_contradictions(args: argparse.Namespace) -> int:
 
         result = QueryResult(columns=columns, rows=[tuple(Literal(r[c]) for c in columns) for r in rows])
         text = result.to_csv() if args.format == "csv" else result.to_json() + "\n"
-    if args.output:
-        from .atomic import write_text_atomic
-
-        write_text_atomic(args.output, text)
-        print(f"wrote {len(findings)} findings to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args.output, text)
 
 
 def _cmd_article(args: argparse.Namespace) -> int:
@@ -320,14 +313,7 @@ def _cmd_article(args: argparse.Namespace) -> int:
     report = article_report(load())
     text = {"table": report.to_table, "csv": report.to_csv, "json": report.to_json}[args.format]()
     text = text if text.endswith("\n") else text + "\n"
-    if args.output:
-        from .atomic import write_text_atomic
-
-        write_text_atomic(args.output, text)
-        print(f"wrote {len(report)} claims to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args.output, text)
 
 
 def _cmd_network(args: argparse.Namespace) -> int:

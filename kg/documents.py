@@ -29,6 +29,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from .exports import curie_function
 from .namespaces import BASE, MT
 
 __all__ = ["REVERSE", "SUMMARY_PREDICATES", "entity_document", "entity_json"]
@@ -55,36 +56,13 @@ _SUMMARY_ALT_LABELS_FOR = frozenset({MT.Person})
 _DATA_BASE = BASE + "id/"
 
 
-def _curie_function(context: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Return a function that shortens an IRI with the longest prefix of *context* that fits."""
-    bases = sorted(((iri, prefix) for prefix, iri in context.items()
-                    if isinstance(iri, str) and not prefix.startswith("@") and iri[-1:] in "/#"),
-                   key=lambda pair: -len(pair[0]))
-    cache: dict[str, str] = {}
-
-    def curie(iri: str) -> str:
-        hit = cache.get(iri)
-        if hit is None:
-            hit = iri
-            for base, prefix in bases:
-                local = iri[len(base):]
-                # "prefix://…" would read as an absolute IRI: keep such IRIs (and empty local names) whole
-                if iri.startswith(base) and local and not local.startswith("//"):
-                    hit = f"{prefix}:{local}"
-                    break
-            cache[iri] = hit
-        return hit
-
-    return curie
-
-
 class _Builder:
     """Builds one document; remembers what is already embedded (each node is embedded once)."""
 
     def __init__(self, graph: Graph, root: URIRef, context: dict[str, Any]) -> None:
         self.graph = graph
         self.root = root
-        self.curie = _curie_function(context)
+        self.curie = curie_function(context)
         self.embedded: set[URIRef] = {root}
 
     def value(self, term: Any) -> Any:

@@ -16,7 +16,7 @@ from .atomic import write_bytes_atomic
 from .errors import KGError
 from .namespaces import MT, bind_prefixes
 
-__all__ = ["LAYERS", "Format", "export", "formats", "layer_graph", "serialize"]
+__all__ = ["LAYERS", "Format", "curie_function", "export", "formats", "layer_graph", "serialize"]
 
 #: What a consumer can select: everything, the curated statements, facts only, claims only.
 LAYERS = ("all", "statements", "established", "alleged")
@@ -102,6 +102,32 @@ def _prefixes() -> dict[str, str]:
     return {p: iri for p, iri in json_ld_context().items() if isinstance(iri, str) and not p.startswith("@")}
 
 
+def curie_function(context: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Return a function that shortens an IRI with the longest prefix of *context* that fits.
+
+    IRIs whose local part would be empty, or would start with ``//`` (and so read as an absolute IRI
+    ``prefix://…``), are kept whole. Shared by the JSON-LD export and the per-entity documents.
+    """
+    bases = sorted(((iri, prefix) for prefix, iri in context.items()
+                    if isinstance(iri, str) and not prefix.startswith("@") and iri[-1:] in "/#"),
+                   key=lambda pair: -len(pair[0]))
+    cache: dict[str, str] = {}
+
+    def curie(iri: str) -> str:
+        hit = cache.get(iri)
+        if hit is None:
+            hit = iri
+            for base, prefix in bases:
+                local = iri[len(base):]
+                if iri.startswith(base) and local and not local.startswith("//"):
+                    hit = f"{prefix}:{local}"
+                    break
+            cache[iri] = hit
+        return hit
+
+    return curie
+
+
 def compact_json_ld(expanded: Any, context: dict[str, Any]) -> dict[str, Any]:
     """Return expanded JSON-LD node objects as one document compacted with a prefixes-only *context*.
 
@@ -116,21 +142,7 @@ def compact_json_ld(expanded: Any, context: dict[str, Any]) -> dict[str, Any]:
     >>> doc["@graph"]
     [{'@id': 'ex:a', 'ex:p': [{'@id': 'ex:b'}]}]
     """
-    bases = sorted(((iri, p) for p, iri in context.items()
-                    if isinstance(iri, str) and not p.startswith("@") and iri[-1:] in "/#"),
-                   key=lambda pair: -len(pair[0]))
-    cache: dict[str, str] = {}
-
-    def curie(iri: str) -> str:
-        hit = cache.get(iri)
-        if hit is None:
-            hit = iri
-            for base, prefix in bases:
-                if iri.startswith(base) and not iri[len(base):].startswith("//"):
-                    hit = f"{prefix}:{iri[len(base):]}"
-                    break
-            cache[iri] = hit
-        return hit
+    curie = curie_function(context)
 
     rdf_type = str(RDF.type)
 
