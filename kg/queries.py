@@ -349,7 +349,8 @@ class QueryResult:
     def to_csv(self) -> str:
         """Return the rows as CSV with a header line (full IRIs, empty cells for unbound values)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        # CRLF rows (RFC 4180): a lone \r or \n inside a value is then quoted, never read as a row break
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         for record in self.records():
             writer.writerow(["" if v is None else v for v in record.values()])
