@@ -66,7 +66,8 @@ def test_random_graphs_round_trip_through_every_export(graph):
     for fmt, parse_as in (("turtle", "turtle"), ("nt", "nt"), ("json-ld", "json-ld")):
         data = serialize(graph, fmt)
         again = Graph().parse(data=data, format=parse_as)
-        assert isomorphic(_lower_language_tags(graph), _lower_language_tags(again)), f"{fmt}:\n{data.decode()}\n---\n{graph.serialize(format='nt')}"
+        assert isomorphic(_lower_language_tags(graph), _lower_language_tags(again)), (
+            f"{fmt}:\n{data.decode()}\n---\n{graph.serialize(format='nt')}")
 
 
 NAMES = TEXT.filter(lambda text: text.strip() != "")  # an empty label falls back to the IRI's local name
