@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -136,29 +135,30 @@ def _quiet_literal_warnings() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
+def _line_of(path: Path, needle: str) -> int | None:
+    """Return the 1-based line of *path* where *needle* first occurs (for error messages), or None."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def _checked(path: Path, triples: list[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
     """Return *triples*, or raise :class:`DataSyntaxError` at the first literal that is not a valid
     value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on."""
     for triple in triples:
         for term in triple:
             if isinstance(term, URIRef) and _NOT_IN_IRI.search(term):
-                text = path.read_text(encoding="utf-8", errors="replace")
-                at = text.find(str(term))
-                line = text.count("\n", 0, at) + 1 if at >= 0 else None
+                line = _line_of(path, str(term))
                 bad = _NOT_IN_IRI.search(term).group(0)  # type: ignore[union-attr]
                 raise DataSyntaxError(path, line, f"Turtle syntax error: <{term}> is not a valid IRI "
                                       f"(it contains {bad!r}; spaces, quotes, <, >, {{, }} and | are not allowed)")
         o = triple[2]
         if isinstance(o, Literal) and len(o) > MAX_LITERAL:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            at = text.find(str(o)[:200])
-            line = text.count("\n", 0, at) + 1 if at >= 0 else None
+            line = _line_of(path, str(o)[:200])
             raise DataSyntaxError(path, line, f"a literal of {len(o):,} characters (the limit is {MAX_LITERAL:,}): "
                                   "was a whole document pasted in? cite it as a source instead")
         if isinstance(o, Literal) and o.ill_typed:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            at = text.find(f'"{o}"')
-            line = text.count("\n", 0, at) + 1 if at >= 0 else None
+            line = _line_of(path, f'"{o}"')
             short = str(o) if len(str(o)) <= 60 else str(o)[:57] + "..."
             kind = _short_datatype(o.datatype)
             why = "no such date, or not YYYY-MM-DD" if kind == "xsd:date" else "a value of the wrong form"
@@ -333,6 +333,3 @@ class _RemoteLayers(dict):  # type: ignore[type-arg]
         except KeyError:
             return default
 
-
-def _stderr_progress(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -784,13 +784,16 @@ def _vis_network_js() -> str:
     return Markup(js)
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> Any:
-    """Return the page template, with HTML autoescaping on and a ``csp_hash`` filter."""
+def jinja_environment(loader: Any = None) -> Any:
+    """Return the Jinja2 environment every page of the project is rendered with.
+
+    Autoescaping is on (a label with markup shows as text), undefined names fail loudly, and the
+    ``csp_hash`` filter is there for pages that allow their own inline scripts by hash.
+    """
     import jinja2
 
-    source = resources.files("kg").joinpath("templates", "network.html").read_text(encoding="utf-8")
     env = jinja2.Environment(
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -798,4 +801,13 @@ def _template() -> Any:
         keep_trailing_newline=True,
     )
     env.filters["csp_hash"] = _csp_hash
+    return env
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> Any:
+    """Return the page template, with HTML autoescaping on and a ``csp_hash`` filter."""
+
+    source = resources.files("kg").joinpath("templates", "network.html").read_text(encoding="utf-8")
+    env = jinja_environment()
     return env.from_string(source)

@@ -545,15 +545,10 @@ class SiteResult:
 def _environment() -> Any:
     import jinja2
 
+    from .render import jinja_environment
+
     folder = resources.files("kg").joinpath("templates", "site")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = jinja_environment(jinja2.FileSystemLoader(str(folder)))
     env.filters["date"] = date_html
     env.filters["date_text"] = display_date
     env.filters["host"] = _host

@@ -278,17 +278,6 @@ def open_oxigraph(location: str | os.PathLike[str]) -> Any:
     return store
 
 
-def close_oxigraph(location: str | os.PathLike[str]) -> None:
-    """Forget this process's handle on the store in *location*, releasing its lock once unused."""
-    store = _OPEN.pop(str(Path(location).resolve()), None)
-    if store is not None:
-        store.flush()
-    del store
-    import gc
-
-    gc.collect()
-
-
 # --------------------------------------------------------------------------------------------
 # Mirrors: an in-process Oxigraph copy of an rdflib memory graph, used as its SPARQL engine.
 
@@ -300,7 +289,6 @@ class _Mirror:
     store: Any
     size: int
     valid: bool = True
-    subscribed: bool = field(default=False, repr=False)
 
 
 def _mirror_record(graph: Graph) -> _Mirror | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -254,7 +253,3 @@ def generate(triples: int, *, seed: int = 1) -> str:
     True
     """
     return "\n".join(lines(triples, seed=seed)) + "\n"
-
-
-def _stderr(message: str) -> None:  # pragma: no cover - used by the CLI
-    print(f"\r· {message}", end="", file=sys.stderr, flush=True)

@@ -39,6 +39,7 @@ from typing import Any
 from . import paths
 from .atomic import write_bytes_atomic
 from .errors import KGError
+from .render import FATE_STYLES, KIND_STYLES, REHABILITATED_STYLE
 
 __all__ = ["EVENT_STYLES", "timeline_events", "timeline_figure", "timeline_image", "write_timeline"]
 
@@ -47,12 +48,12 @@ __all__ = ["EVENT_STYLES", "timeline_events", "timeline_figure", "timeline_image
 #: REHABILITATED_STYLE); trials use the page's trial colour.
 EVENT_STYLES: dict[str, dict[str, str]] = {
     "arrest": {"marker": "v", "color": "#E69F00", "legend": "arrest"},
-    "trial": {"marker": "s", "color": "#D55E00", "legend": "trial (hearing dates)"},
+    "trial": {"marker": "s", "color": KIND_STYLES["trial"]["color"], "legend": "trial (hearing dates)"},
     "tried in absentia": {"marker": "s", "color": "#F4A582", "legend": "tried in absentia"},
     "verdict": {"marker": "D", "color": "#1a1a1a", "legend": "verdict"},
-    "execution": {"marker": "X", "color": "#B2182B", "legend": "execution"},
-    "death": {"marker": "o", "color": "#762A83", "legend": "other death"},
-    "rehabilitation": {"marker": "*", "color": "#1B7837", "legend": "rehabilitation"},
+    "execution": {"marker": "X", "color": FATE_STYLES["executed"]["color"], "legend": "execution"},
+    "death": {"marker": "o", "color": FATE_STYLES["died in prison or camp"]["color"], "legend": "other death"},
+    "rehabilitation": {"marker": "*", "color": REHABILITATED_STYLE["border"], "legend": "rehabilitation"},
     "rehabilitation refused": {"marker": "P", "color": "#5E3C99", "legend": "rehabilitation refused"},
 }
 _ORDER = {kind: i for i, kind in enumerate(EVENT_STYLES)}
