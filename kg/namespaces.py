@@ -51,6 +51,7 @@ class MT(DefinedNamespace):
     OfficeHolding: URIRef
     Rehabilitation: URIRef
     RehabilitationRefused: URIRef
+    Kinship: URIRef
     Hearing: URIRef
     TrialRole: URIRef
     Accusation: URIRef
@@ -74,6 +75,8 @@ class MT(DefinedNamespace):
     role: URIRef
     roleLabel: URIRef
     against: URIRef
+    relative: URIRef
+    kinship: URIRef
     court: URIRef
     openness: URIRef
     defendantCount: URIRef
@@ -124,6 +127,12 @@ class MT(DefinedNamespace):
     MemberOfCourt: URIRef
     Prosecutor: URIRef
     DefenceCounsel: URIRef
+    Witness: URIRef
+    kinshipScheme: URIRef
+    Spouse: URIRef
+    Child: URIRef
+    Parent: URIRef
+    Sibling: URIRef
     opennessScheme: URIRef
     OpenTrial: URIRef
     ClosedTrial: URIRef

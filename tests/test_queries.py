@@ -164,3 +164,11 @@ def test_updates_are_refused(fixture_kg, update):
     with pytest.raises(QuerySyntaxError, match="SPARQL Update"):
         run_query(fixture_kg, parse_question(update + "\n", name="update"))
     assert len(fixture_kg.graph) == before
+
+
+def test_relatives_name_the_kinship_and_the_relative_s_fate(fixture_kg):
+    rows = run_query(fixture_kg, "relatives").records(short=True)
+    assert [(r["person"], r["kinship"], r["relative"], r["relative_arrested"]) for r in rows] == [
+        ("person:dmitri-delta", "spouse", "person:clara-gamma", "1937-03")]
+    assert rows[0]["sources"].startswith("http")
+    assert run_query(fixture_kg, "relatives", {"person": "Anna Alpha"}).records() == []
