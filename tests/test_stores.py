@@ -196,3 +196,23 @@ def test_cli_query_and_export_on_a_persistent_store(kg_cli, tmp_path: Path, buil
     assert done.returncode == 0, done.stderr
     bad = kg_cli("query", "trials", "--store", "oxigraph")
     assert bad.returncode == 2 and "names no folder" in bad.stderr
+
+
+def test_load_file_gives_the_same_graph_on_memory_and_oxigraph(tmp_path: Path):
+    data = tmp_path / "people.nt"
+    data.write_text('<urn:x:a> <urn:x:name> "Зиновьев"@ru .\n<urn:x:a> <urn:x:born> "1883"^^'
+                    '<http://www.w3.org/2001/XMLSchema#gYear> .\n<urn:x:a> <urn:x:knows> _:b .\n',
+                    encoding="utf-8")
+    memory, persistent = stores.open_graph("memory"), stores.open_graph(f"oxigraph:{tmp_path / 'ox'}")
+    assert stores.load_file(memory, data) == 3
+    assert stores.load_file(persistent, data) == 3
+    assert isomorphic(memory, stores.graph_to_memory(persistent))
+
+
+def test_load_file_names_the_bad_file(tmp_path: Path):
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<urn:x:a> <urn:x:p> .\n", encoding="utf-8")
+    with pytest.raises(stores.StoreError, match="bad.nt"):
+        stores.load_file(stores.open_graph(f"oxigraph:{tmp_path / 'ox'}"), bad)
+    with pytest.raises(stores.StoreError, match="unknown RDF file suffix"):
+        stores.load_file(stores.open_graph("memory"), tmp_path / "data.csv")
