@@ -16,8 +16,12 @@ told otherwise) forwards every request and enforces what Oxigraph's server canno
 * a time limit per query (Oxigraph's ``--timeout-s``) and a size limit per answer (the proxy answers 413
   instead of a result larger than ``max_result_bytes``).
 
-Limitation: the private port has no token check of its own. Any process *on this machine* that finds it
-can send Oxigraph requests directly (writes too, for a writable server); other machines cannot reach it.
+Oxigraph's server has no access control, so it must not be reachable but through the proxy: it runs
+in a network namespace of its own (see :mod:`kg.sandbox`), and the proxy reaches it through a Unix
+socket in a folder only the owner can open. No other user of the machine can reach it, with or
+without the token. Where the machine forbids unprivileged namespaces (some containers), the server
+falls back to a private loopback port, ``Server.isolated`` is ``False`` and ``kg serve`` says so:
+then a local user who finds that port can bypass the proxy.
 """
 
 from __future__ import annotations
@@ -98,7 +102,15 @@ class Server:
     location: Path
     writable: bool = False
     proxy: http.server.ThreadingHTTPServer | None = field(default=None, repr=False)
+    #: the loopback port of Oxigraph's server when it could not be isolated (0 when it is)
     inner_port: int = 0
+    #: the Unix socket that reaches the isolated Oxigraph server (``None`` when not isolated)
+    inner_socket: Path | None = None
+
+    @property
+    def isolated(self) -> bool:
+        """True when only the proxy can reach Oxigraph (private network namespace, owner-only socket)."""
+        return self.inner_socket is not None
 
     @property
     def url(self) -> str:
@@ -129,6 +141,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.inner_socket is not None:
+            shutil.rmtree(self.inner_socket.parent, ignore_errors=True)
 
     def wait(self) -> int:
         """Block until the Oxigraph process ends; return its exit code."""
@@ -168,26 +182,70 @@ def serve(
     location = Path(location) if location else paths.build_dir() / "oxigraph-serve"
     write_dataset(kg, location)
     port = port or free_port(host)
-    inner = free_port("127.0.0.1")
     mode = "serve" if writable else "serve-read-only"
-    command = [oxigraph_binary(), mode, "--location", str(location), "--bind", f"127.0.0.1:{inner}",
-               "--timeout-s", str(max(1, round(query_timeout)))]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    oxigraph = [oxigraph_binary(), mode, "--location", str(location), "--timeout-s", str(max(1, round(query_timeout)))]
+    process, inner, inner_socket = _start_isolated(oxigraph, timeout)
     try:
-        proxy = _proxy(host, port, inner, token if writable else None, writable=writable,
+        proxy = _proxy(host, port, inner_socket or inner, token if writable else None, writable=writable,
                        allow_remote=allow_remote, max_bytes=max_result_bytes, timeout=query_timeout + 10)
     except BaseException:
         process.terminate()
         process.wait()
         raise
     threading.Thread(target=proxy.serve_forever, name="kg-serve-proxy", daemon=True).start()
-    server = Server(host, port, process, location, writable=writable, proxy=proxy, inner_port=inner)
+    server = Server(host, port, process, location, writable=writable, proxy=proxy, inner_port=inner,
+                    inner_socket=inner_socket)
     try:
         wait_for(server.query_url, timeout=timeout)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _start_isolated(oxigraph: list[str], timeout: float) -> tuple[subprocess.Popen[bytes], int, Path | None]:
+    """Start Oxigraph's server in a private network namespace; return (process, 0, socket).
+
+    Falls back to a loopback port, returning (process, port, None), where namespaces are not allowed.
+    """
+    import time
+
+    from . import sandbox
+
+    folder = Path(tempfile.mkdtemp(prefix="kg-serve-"))  # mode 0700: only the owner can reach the socket
+    socket_path = folder / "oxigraph.sock"
+    host, inner = sandbox.INNER_ADDRESS
+    command = [sys.executable, str(Path(sandbox.__file__)), str(socket_path), "--",
+               *oxigraph, "--bind", f"{host}:{inner}"]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not socket_path.exists():
+        code = process.poll()
+        if code == sandbox.UNAVAILABLE:
+            shutil.rmtree(folder, ignore_errors=True)
+            inner = free_port("127.0.0.1")
+            print(f"kg serve: this machine allows no private network namespace; Oxigraph listens on "
+                  f"127.0.0.1:{inner}, which other local users could reach", file=sys.stderr)
+            return subprocess.Popen([*oxigraph, "--bind", f"127.0.0.1:{inner}"], stdin=subprocess.DEVNULL), inner, None
+        if code is not None or time.monotonic() > deadline:
+            process.kill()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise StoreError(f"the Oxigraph server did not start (exit {code})")
+        time.sleep(0.02)
+    return process, 0, socket_path
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    """An HTTP connection over a Unix socket (to the isolated Oxigraph server)."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = str(path)
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
 
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
@@ -238,7 +296,7 @@ def _sparql_of(method: str, path: str, headers: Any, body: bytes | None) -> tupl
     return "\n".join(t for t, _ in found), any(u for _, u in found) or route.rstrip("/").endswith("/update")
 
 
-def _proxy(host: str, port: int, inner: int, token: str | None, *, writable: bool, allow_remote: bool,
+def _proxy(host: str, port: int, inner: int | Path, token: str | None, *, writable: bool, allow_remote: bool,
            max_bytes: int, timeout: float) -> http.server.ThreadingHTTPServer:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -273,7 +331,8 @@ def _proxy(host: str, port: int, inner: int, token: str | None, *, writable: boo
                     return self._refuse(403, f"{' and '.join(blocked)} would make this server reach other hosts; "
                                              "it is refused here (kg serve --allow-remote lets it through)")
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-            connection = http.client.HTTPConnection("127.0.0.1", inner, timeout=timeout)
+            connection = (_UnixConnection(inner, timeout) if isinstance(inner, Path)
+                          else http.client.HTTPConnection("127.0.0.1", inner, timeout=timeout))
             try:
                 connection.request(self.command, self.path, body=body, headers=headers)
                 response = connection.getresponse()

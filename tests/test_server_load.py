@@ -4,11 +4,14 @@ SERVICE/LOAD refused, a time limit and a size limit per query, read-only unless 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -53,7 +56,46 @@ def _update(server, text: str, token: str | None = TOKEN) -> tuple[int, bytes]:
 def test_the_server_listens_on_loopback_only(server):
     assert server.host == "127.0.0.1"
     assert server.proxy.server_address[0] == "127.0.0.1"
-    assert server.inner_port != server.port
+
+
+def _listening_inodes(table: Path) -> dict[str, str]:
+    """Map inode -> local address of the LISTEN sockets in a /proc/.../net/tcp table."""
+    rows = [line.split() for line in table.read_text().splitlines()[1:]]
+    return {row[9]: row[1] for row in rows if row[3] == "0A"}
+
+
+def test_oxigraph_is_reachable_only_through_the_proxy(server):
+    """The writable Oxigraph server has no token check of its own: no other local user may reach it.
+
+    It listens in a network namespace of its own: its listening socket is absent from this machine's
+    TCP table, and the only way in is an owner-only Unix socket."""
+    if not server.isolated:
+        pytest.skip("this machine allows no unprivileged network namespace (kg serve warned about it)")
+    assert stat.S_IMODE(server.inner_socket.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(server.inner_socket.stat().st_mode) == 0o600
+    sandbox = server.process.pid
+    oxigraph = Path(f"/proc/{sandbox}/task/{sandbox}/children").read_text().split()[0]
+    inside = _listening_inodes(Path(f"/proc/{oxigraph}/net/tcp"))
+    own = {link.split("[")[1].rstrip("]") for link in (os.readlink(f) for f in Path(f"/proc/{oxigraph}/fd").iterdir())
+           if link.startswith("socket:[")}
+    listening = own & set(inside)
+    assert listening, "Oxigraph listens on a TCP socket inside its namespace"
+    host = _listening_inodes(Path("/proc/self/net/tcp")) | _listening_inodes(Path("/proc/self/net/tcp6"))
+    assert not listening & set(host), "Oxigraph's listening socket is visible from the machine"
+
+
+def test_without_namespaces_the_server_falls_back_to_a_loopback_port_and_says_so(tmp_path, monkeypatch, capfd):
+    from kg import sandbox
+
+    refuses = tmp_path / "no_namespaces.py"
+    refuses.write_text(f"raise SystemExit({sandbox.UNAVAILABLE})\n", encoding="utf-8")
+    monkeypatch.setattr(sandbox, "__file__", str(refuses))
+    kg = load([paths.ONTOLOGY_FILE, FIXTURE])
+    with serve(kg, port=free_port(), location=tmp_path / "ox") as fallback:
+        assert not fallback.isolated and fallback.inner_port > 0
+        status, body = _query(fallback, "ASK { ?s ?p ?o }")
+        assert status == 200 and json.loads(body)["boolean"] is True
+    assert "no private network namespace" in capfd.readouterr().err
 
 
 def test_concurrent_clients_get_no_error_and_lose_no_update(server):
