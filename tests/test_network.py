@@ -150,3 +150,11 @@ def test_people_carry_fate_and_rehabilitation(fixture_kg):
     assert (g.nodes[B]["fate"], g.nodes[E]["fate"]) == ("unknown", "unknown")
     assert "fate" not in g.nodes[T1]
     assert fate_of({"manner": "suicide | unknown"}) == "suicide" and set(FATES) >= {"survived", "killed"}
+
+
+def test_family_view_links_a_person_to_the_relative_with_the_kinship(fixture_kg):
+    net = project(fixture_kg, view="family")
+    edges = [(u, v, d["relation"], d["kinship"]) for u, v, d in net.edges(data=True)]
+    delta = "https://w3id.org/moscow-trials/id/person/dmitri-delta"
+    assert edges == [(delta, C, "has relative", "spouse")]
+    assert C in project(fixture_kg, view="ego", focus="Dmitri Delta", hops=1)
