@@ -189,8 +189,8 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     spec = _format(fmt)
     from .stores import dump, engine_name
 
-    if engine_name(graph) == "oxigraph" and spec.name in {"turtle", "nt", "json-ld"}:
-        data = dump(graph, spec.name, prefixes=_prefixes())
+    if engine_name(graph) == "oxigraph" and spec.name in {"turtle", "nt", "json-ld", "json-ld-expanded"}:
+        data = dump(graph, spec.name.removesuffix("-expanded"), prefixes=_prefixes())
         if data is not None:
             if spec.context:
                 return _one_node_per_line(compact_json_ld(json.loads(data), json_ld_context()))

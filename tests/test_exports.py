@@ -20,7 +20,8 @@ def _assert_same(expected: Graph, actual: Graph) -> None:
                     f"only in round trip:\n{only_actual.serialize(format='nt')[:3000]}")
 
 
-@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("nt", "nt"), ("json-ld", "json-ld")])
+@pytest.mark.parametrize("fmt,rdflib_format", [("turtle", "turtle"), ("nt", "nt"), ("json-ld", "json-ld"),
+                                               ("json-ld-expanded", "json-ld")])
 def test_round_trip_through_rdflib(real_kg, fmt, rdflib_format):
     data = serialize(real_kg.graph, fmt)
     _assert_same(real_kg.graph, Graph().parse(data=data, format=rdflib_format))
@@ -32,6 +33,17 @@ def test_json_ld_is_compacted_with_the_project_context_and_read_by_pyld(real_kg)
     document = json.loads(serialize(real_kg.graph, "json-ld"))
     assert document["@context"] == json_ld_context()
     assert "@graph" in document
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    _assert_same(real_kg.graph, Graph().parse(data=nquads, format="nquads"))
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_expanded_json_ld_has_no_context_and_is_read_by_pyld(real_kg, engine, monkeypatch):
+    from pyld import jsonld
+
+    monkeypatch.setenv("KG_ENGINE", engine)
+    document = json.loads(serialize(real_kg.graph, "json-ld-expanded"))
+    assert isinstance(document, list) and all("@context" not in node for node in document)
     nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
     _assert_same(real_kg.graph, Graph().parse(data=nquads, format="nquads"))
 
@@ -53,7 +65,7 @@ def test_export_writes_to_the_build_folder_by_default(fixture_kg, build_dir: Pat
 
 
 def test_unknown_format_and_layer(fixture_kg):
-    with pytest.raises(KGError, match="known formats: json-ld, nt, turtle"):
+    with pytest.raises(KGError, match="known formats: json-ld, json-ld-expanded, nt, turtle"):
         export(fixture_kg, "rdfxml")
     with pytest.raises(KGError, match="layers: all, statements, established, alleged"):
         layer_graph(fixture_kg, "facts")
