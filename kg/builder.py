@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .atomic import folder_lock, write_text_atomic
+from .atomic import folder_lock, write_bytes_atomic
 from .errors import ValidationFailed
-from .exports import export
+from .exports import layer_graph, serialize
 from .loader import KnowledgeGraph, load
 from .namespaces import MT
 from .queries import run_query
-from .validation import ValidationReport, validate
+from .validation import ValidationReport, start_validation
 
 __all__ = ["BuildResult", "build", "counts_by_class"]
 
@@ -69,24 +69,29 @@ def build(
 
 def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: str, start: float) -> BuildResult:
     kg = load(progress=say, store=store)
-    report = validate(kg)
+    # pySHACL runs in a forked child while this process prepares every output in memory; nothing is
+    # written until the report is in and clean (the outputs of a failed build are never half-new).
+    finish_validation = start_validation(kg)
+    outputs: list[tuple[Path, bytes]] = [
+        (out_dir / f"moscow-trials.{ext}", serialize(layer_graph(kg, "all"), fmt))
+        for fmt, ext in (("turtle", "ttl"), ("json-ld", "jsonld"), ("nt", "nt"))]
+    for layer in ("established", "alleged"):
+        outputs.append((out_dir / f"moscow-trials.{layer}.ttl", serialize(layer_graph(kg, layer), "turtle")))
+    for name in BUILD_TABLES:
+        outputs.append((out_dir / "tables" / f"{name}.csv", run_query(kg, name).to_csv().encode("utf-8")))
+    from .network import project
+    from .render import network_page
+
+    net = project(kg, view=network_view)
+    outputs.append((out_dir / "network.html",
+                    network_page(net, title=f"Moscow Trials — {network_view}").encode("utf-8")))
+    report = finish_validation()
     say(str(report).splitlines()[0])
     if not report.conforms:
         raise ValidationFailed(report)
-    files = [export(kg, fmt, out_dir / f"moscow-trials.{ext}") for fmt, ext in
-             (("turtle", "ttl"), ("json-ld", "jsonld"), ("nt", "nt"))]
-    for layer in ("established", "alleged"):
-        files.append(export(kg, "turtle", out_dir / f"moscow-trials.{layer}.ttl", layer=layer))
-    say(f"exported {len(files)} files")
-    for name in BUILD_TABLES:
-        result = run_query(kg, name)
-        files.append(write_text_atomic(out_dir / "tables" / f"{name}.csv", result.to_csv()))
-    say(f"answered {len(BUILD_TABLES)} questions")
-    from .network import project
-    from .render import render_network
-
-    net = project(kg, view=network_view)
-    files.append(render_network(net, out_dir / "network.html", title=f"Moscow Trials — {network_view}"))
+    say(f"writing {len(outputs)} files")
+    files = [write_bytes_atomic(path, data) for path, data in outputs]
+    say(f"wrote {len(files)} files ({len(BUILD_TABLES)} answered questions among them)")
     say(f"drew the {network_view} network: {net.number_of_nodes()} nodes, {net.number_of_edges()} edges")
     return BuildResult(kg=kg, report=report, files=files, counts=counts_by_class(kg),
                        seconds=time.perf_counter() - start)

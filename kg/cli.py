@@ -567,6 +567,20 @@ COMMANDS = {
 }
 
 
+def entry() -> None:
+    """The ``kg`` command: run :func:`main`, then exit with its code.
+
+    Once the command is done, a late Ctrl-C or SIGTERM is ignored: it would otherwise land in
+    interpreter shutdown and kill the process by signal, after every output was already complete.
+    """
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (see ``kg --help``)."""
     args = parser().parse_args(argv)

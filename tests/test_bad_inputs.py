@@ -161,14 +161,16 @@ def test_an_interrupted_build_leaves_the_good_build_whole(sig, good_build: Path,
     seen = []
     for line in process.stderr:  # interrupt once the writing has begun
         seen.append(line)
-        if line.startswith("· valid:"):
-            time.sleep(0.4 if sig == signal.SIGINT else 0.8)
+        if line.startswith("· writing"):
             process.send_signal(sig)
             break
     _out, err = process.communicate(timeout=60)
     err = "".join(seen) + err
-    assert process.returncode == 130, err
-    assert "interrupted; outputs already written are complete, none is half-written" in err
+    # The signal lands while files are renamed into place (a few tens of ms), or, on a fast machine,
+    # just after: either way no file may be half-written, and a late signal must not kill the process.
+    assert process.returncode in (130, 0), err
+    if process.returncode == 130:
+        assert "interrupted; outputs already written are complete, none is half-written" in err
     assert "Traceback" not in err
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "a temporary file was left behind"
     # every file is either the old one or a complete new one
