@@ -490,7 +490,57 @@ def with_values(text: str, bindings: Mapping[str, Any]) -> str:
         names.append(f"?{name}")
         values.append(str(to_ox(term)))  # Oxigraph's own serialisation of a checked term
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(values)}) }}"
-    return text[: at + 1] + block + text[at + 1:]
+    # Also into every sub-SELECT that projects all the bound variables as they are: a sub-query is
+    # evaluated on its own (it cannot see the outer VALUES), so without this it would aggregate over
+    # every trial to keep one. Joining on a projected variable makes the two forms equivalent.
+    for brace in sorted({at, *_subselect_braces(text, {n[1:] for n in names})}, reverse=True):
+        text = text[: brace + 1] + block + text[brace + 1:]
+    return text
+
+
+_SELECT_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
+    r'|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|\{|\(|\)|[?$][A-Za-z_][A-Za-z0-9_]*|\b(?:SELECT|WHERE|AS)\b',
+    re.IGNORECASE,
+)
+
+
+def _subselect_braces(text: str, names: set[str]) -> list[int]:
+    """Return the offsets of the WHERE braces of the sub-SELECTs that project every variable in *names*.
+
+    A variable counts only when projected plainly (``?trial``), not as an alias (``(… AS ?trial)``).
+    The first SELECT (the query itself) is skipped: :func:`with_values` handles it.
+
+    >>> q = "SELECT ?t WHERE { { SELECT ?t (COUNT(?x) AS ?n) WHERE { ?x <p> ?t } GROUP BY ?t } }"
+    >>> [q[i:i + 6] for i in _subselect_braces(q, {"t"})]
+    ['{ ?x <']
+    """
+    found: list[int] = []
+    selects = 0
+    projected: set[str] | None = None
+    depth = 0
+    previous = ""
+    for match in _SELECT_TOKEN.finditer(text):
+        token = match.group(0)
+        upper = token.upper()
+        if token.startswith(("#", '"', "'", "<")) and token != "<":
+            continue
+        if upper == "SELECT":
+            selects += 1
+            projected, depth = (set() if selects > 1 else None), 0
+        elif projected is not None:
+            if token == "(":
+                depth += 1
+            elif token == ")":
+                depth -= 1
+            elif token[0] in "?$" and depth == 0 and previous.upper() != "AS":
+                projected.add(token[1:])
+            elif token == "{":
+                if names <= projected:
+                    found.append(match.start())
+                projected = None
+        previous = token
+    return found
 
 
 def _prefix_lines(prefixes: Mapping[str, str]) -> str:

@@ -216,3 +216,12 @@ def test_load_file_names_the_bad_file(tmp_path: Path):
         stores.load_file(stores.open_graph(f"oxigraph:{tmp_path / 'ox'}"), bad)
     with pytest.raises(stores.StoreError, match="unknown RDF file suffix"):
         stores.load_file(stores.open_graph("memory"), tmp_path / "data.csv")
+
+
+def test_a_bound_parameter_is_pushed_into_the_sub_queries_that_project_it():
+    text = ("SELECT ?t ?n WHERE { ?x <urn:p> ?t . { SELECT ?t (COUNT(?y) AS ?n) WHERE { ?y <urn:q> ?t } GROUP BY ?t }"
+            " { SELECT (?z AS ?t) WHERE { ?z <urn:r> ?w } } { SELECT ?w WHERE { ?w <urn:s> ?v } } }")
+    bound = stores.with_values(text, {"t": URIRef("urn:trial")})
+    # the outer group and the sub-query projecting ?t plainly; not the alias, not the one without ?t
+    assert bound.count("VALUES (?t) { (<urn:trial>) }") == 2
+    assert "WHERE { VALUES (?t) { (<urn:trial>) } ?y <urn:q> ?t }" in bound
