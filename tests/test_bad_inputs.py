@@ -198,14 +198,34 @@ def test_two_builds_at_once_into_one_folder(tmp_path: Path):
     (root / "graph_data").mkdir()
     shutil.copyfile(DATA / "fixture" / "fixture.ttl", root / "graph_data" / "fixture.ttl")
     out = tmp_path / "build"
-    first = _start_build(out, root)
-    time.sleep(0.3)
-    second = _start_build(out, root)
-    results = [p.communicate(timeout=120) for p in (first, second)]
-    for process, (_stdout, stderr) in zip((first, second), results, strict=True):
+    # The first build is held at the lock by a build that this test "runs" (it holds the lock), so the
+    # two builds are certain to overlap however fast the machine is; then the lock is let go.
+    import threading
+
+    from kg.atomic import folder_lock
+
+    with folder_lock(out, what="build"):
+        builds = [_start_build(out, root), _start_build(out, root)]
+        heard: list[list[str]] = [[], []]
+
+        def listen(process: subprocess.Popen[str], lines: list[str]) -> None:
+            lines.extend(process.stderr)
+
+        readers = [threading.Thread(target=listen, args=pair, daemon=True) for pair in zip(builds, heard, strict=True)]
+        for reader in readers:
+            reader.start()
+        deadline = time.monotonic() + 120
+        while not all(any("waiting for it to finish" in line for line in lines) for lines in heard):
+            assert time.monotonic() < deadline, f"the builds did not wait for the lock: {heard}"
+            assert all(p.poll() is None for p in builds), f"a build ran while the folder was locked: {heard}"
+            time.sleep(0.05)
+    for process, reader, lines in zip(builds, readers, heard, strict=True):
+        process.wait(timeout=120)
+        reader.join(timeout=10)
+        stderr = "".join(lines)
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
-    assert any("another build is running in" in err and "waiting for it to finish" in err for _o, err in results)
+        assert "another build is running in" in stderr
     assert not list(out.rglob("*.tmp"))
     from rdflib import Graph
 
