@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_path", "folder_lock", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "folder_lock", "interrupts_deferred", "write_bytes_atomic", "write_text_atomic"]
 
 
 @contextmanager
@@ -34,9 +35,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     if target.is_symlink():  # write the file the link points to, never replace the link itself
         target = Path(os.path.realpath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _new_temporary(target)
     try:
         yield tmp
         os.chmod(tmp, 0o644)
@@ -44,6 +43,60 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then raise ``KeyboardInterrupt`` if one came.
+
+    For a short commit phase (renaming a build's files into place): an interrupt then leaves all the
+    new files or, if it came before the block, all the old ones. Python runs signal handlers in the
+    main thread only, so elsewhere this does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+    if received:
+        raise KeyboardInterrupt
+
+
+#: Temporary files being written. A Ctrl-C or SIGTERM can land between two bytecodes where no handler
+#: of ours runs yet (or inside contextlib's own exit code): whatever is still listed at exit is removed.
+_PENDING: set[Path] = set()
+
+
+@atexit.register
+def _remove_pending() -> None:
+    for tmp in list(_PENDING):
+        tmp.unlink(missing_ok=True)
+
+
+def _new_temporary(target: Path) -> Path:
+    """Create and return an empty temporary file beside *target*, listed in _PENDING before it exists."""
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        _PENDING.add(tmp)
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return tmp
+        except FileExistsError:
+            _PENDING.discard(tmp)
+        except BaseException:
+            _PENDING.discard(tmp)
+            raise
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .atomic import folder_lock, write_bytes_atomic
+from .atomic import folder_lock, interrupts_deferred, write_bytes_atomic
 from .errors import ValidationFailed
 from .exports import layer_graph, serialize
 from .loader import KnowledgeGraph, load
@@ -90,7 +90,8 @@ def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: 
     if not report.conforms:
         raise ValidationFailed(report)
     say(f"writing {len(outputs)} files")
-    files = [write_bytes_atomic(path, data) for path, data in outputs]
+    with interrupts_deferred():  # tens of milliseconds: the folder gets every new file or none
+        files = [write_bytes_atomic(path, data) for path, data in outputs]
     say(f"wrote {len(files)} files ({len(BUILD_TABLES)} answered questions among them)")
     say(f"drew the {network_view} network: {net.number_of_nodes()} nodes, {net.number_of_edges()} edges")
     return BuildResult(kg=kg, report=report, files=files, counts=counts_by_class(kg),

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .stores import LAYER_GRAPHS, StoreError, to_ox, wait_for
+from .stores import LAYER_GRAPHS, SPARQL_OPAQUE, StoreError, to_ox, wait_for
 
 __all__ = ["Server", "free_port", "oxigraph_binary", "serve", "write_dataset"]
 
@@ -259,8 +259,7 @@ def _is_write(method: str, path: str) -> bool:
     return route.endswith("/store") and method not in {"GET", "HEAD"}
 
 
-_STRIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_STRIP = re.compile(SPARQL_OPAQUE)
 
 
 def remote_keywords(text: str, *, update: bool) -> list[str]:

@@ -447,11 +447,11 @@ class SparqlResult:
         return [{k: v for k, v in zip(self.vars, row, strict=False) if v is not None} for row in self.rows]
 
 
-_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*|\{|\bWHERE\b|\bCONSTRUCT\b',
-    re.IGNORECASE,
-)
+#: SPARQL text that hides keywords: strings, IRIs and comments (matched whole, so nothing inside them counts).
+SPARQL_OPAQUE = (r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                 r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_TOKEN = re.compile(SPARQL_OPAQUE + r'|\{|\(|\)|[?$][A-Za-z_][A-Za-z0-9_]*|\b(?:WHERE|CONSTRUCT|SELECT|AS)\b',
+                    re.IGNORECASE)
 
 
 def _where_brace(text: str) -> int:
@@ -500,13 +500,6 @@ def with_values(text: str, bindings: Mapping[str, Any]) -> str:
     return text
 
 
-_SELECT_TOKEN = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
-    r'|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|\{|\(|\)|[?$][A-Za-z_][A-Za-z0-9_]*|\b(?:SELECT|WHERE|AS)\b',
-    re.IGNORECASE,
-)
-
-
 def _subselect_braces(text: str, names: set[str]) -> list[int]:
     """Return the offsets of the WHERE braces of the sub-SELECTs that project every variable in *names*.
 
@@ -522,10 +515,10 @@ def _subselect_braces(text: str, names: set[str]) -> list[int]:
     projected: set[str] | None = None
     depth = 0
     previous = ""
-    for match in _SELECT_TOKEN.finditer(text):
+    for match in _TOKEN.finditer(text):
         token = match.group(0)
         upper = token.upper()
-        if token.startswith(("#", '"', "'", "<")) and token != "<":
+        if token[0] in "#\"'<":  # a comment, string or IRI: nothing inside counts
             continue
         if upper == "SELECT":
             selects += 1
