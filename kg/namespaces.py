@@ -18,6 +18,7 @@ __all__ = [
     "MT",
     "PERSON",
     "PLACE",
+    "SESSION",
     "SRC",
     "ST",
     "TRIAL",
@@ -193,6 +194,46 @@ class MT(DefinedNamespace):
     Unverified: URIRef
     Unsupported: URIRef
     Retracted: URIRef
+    # works, parts and copies (issue 13)
+    Copy: URIRef
+    readAt: URIRef
+    tier: URIRef
+    preferred: URIRef
+    preferredBecause: URIRef
+    tierScheme: URIRef
+    OriginalPublication: URIRef
+    SecondaryWork: URIRef
+    CopyOfPublication: URIRef
+    Aggregator: URIRef
+    ArchivalDocument: URIRef
+    ReferenceProject: URIRef
+    # the court record (issue 15)
+    Session: URIRef
+    Examination: URIRef
+    Retraction: URIRef
+    session: URIRef
+    sitting: URIRef
+    examinedAs: URIRef
+    namedAs: URIRef
+    act: URIRef
+    actLabel: URIRef
+    claimedDate: URIRef
+    claimedPlace: URIRef
+    sittingScheme: URIRef
+    MorningSitting: URIRef
+    EveningSitting: URIRef
+    DaySitting: URIRef
+    InCameraSitting: URIRef
+    examinedAsScheme: URIRef
+    Accused: URIRef
+    Expert: URIRef
+    namedAsScheme: URIRef
+    Accomplice: URIRef
+    Instigator: URIRef
+    Subordinate: URIRef
+    ReserveMember: URIRef
+    Secretary: URIRef
+    Investigator: URIRef
 
 
 PERSON = Namespace(BASE + "id/person/")
@@ -202,6 +243,7 @@ PLACE = Namespace(BASE + "id/place/")
 SRC = Namespace(BASE + "id/source/")
 CHARGE = Namespace(BASE + "id/charge/")
 ST = Namespace(BASE + "id/statement/")
+SESSION = Namespace(BASE + "id/session/")
 
 #: Prefixes used in the data files, in the exports and for short names on the command line.
 DATA_PREFIXES: dict[str, str] = {
@@ -213,10 +255,12 @@ DATA_PREFIXES: dict[str, str] = {
     "src": str(SRC),
     "charge": str(CHARGE),
     "st": str(ST),
+    "session": str(SESSION),
     "prov": "http://www.w3.org/ns/prov#",
     "schema": "https://schema.org/",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
+    "bibo": "http://purl.org/ontology/bibo/",
 }
 
 
