@@ -1,0 +1,123 @@
+"""The package as pip installs it: a wheel in a fresh environment, outside the checkout.
+
+The wheel is built from a copy of the checkout's files (setuptools would otherwise write its
+``build/lib`` into the project's own output folder) and installed with ``--no-deps --no-index``
+into a new virtual environment whose only link to this one is a ``.pth`` line naming this
+environment's site-packages: the dependencies are reused, but ``kg`` itself, its data and its
+``kg`` script come from the wheel alone. Commands then run in an empty folder with no ``KG_ROOT``
+or ``PYTHONPATH``, as a user of ``pipx install`` would run them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kg import paths
+
+CHECKOUT = paths._PACKAGE_DIR.parent
+_NOT_SHIPPED = shutil.ignore_patterns(".git", ".venv", "build", "tests", "notebooks", "benchmarks", "docs",
+                                      "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache", "*.tmp")
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PYTHONPATH", "KG_ROOT", "KG_BUILD_DIR", "VIRTUAL_ENV", "PYTHONHOME"}}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A wheel built from the checkout and installed in a new venv; returns its paths and timings."""
+    root = tmp_path_factory.mktemp("package")
+    source = root / "src"
+    shutil.copytree(CHECKOUT, source, ignore=_NOT_SHIPPED)
+    started = time.perf_counter()
+    wheels = root / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(source)],
+                   check=True, capture_output=True, text=True, cwd=root, timeout=180)
+    wheel, = wheels.glob("moscow_trials_kg-*.whl")
+    built = time.perf_counter()
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    (site / "_kg_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+                    "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True, text=True, env=_clean_env(), timeout=180)
+    work = root / "elsewhere"
+    work.mkdir()
+    return {"wheel": wheel, "venv": venv, "site": site, "work": work,
+            "build_s": built - started, "install_s": time.perf_counter() - built}
+
+
+def _kg(installed: dict[str, object], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    venv = installed["venv"]
+    assert isinstance(venv, Path)
+    return subprocess.run([str(venv / "bin" / "kg"), *args], capture_output=True, text=True,
+                          cwd=installed["work"], env=_clean_env(), timeout=timeout)
+
+
+def test_the_wheel_carries_the_ontology_the_data_and_the_questions(installed):
+    names = set(zipfile.ZipFile(installed["wheel"]).namelist())
+    assert "kg/_data/ontology/moscow-trials.ttl" in names and "kg/_data/ontology/shapes.ttl" in names
+    assert "kg/_data/LICENSE-DATA" in names and "kg/queries/trials.rq" in names
+    shipped = {n for n in names if n.startswith("kg/_data/graph_data/") and n.endswith(".ttl")}
+    in_checkout = {"kg/_data/" + p.relative_to(CHECKOUT).as_posix() for p in (CHECKOUT / "graph_data").rglob("*.ttl")}
+    assert shipped == in_checkout
+
+
+def test_the_installed_kg_reads_its_own_copy_and_answers_in_any_folder(installed):
+    venv, site = installed["venv"], installed["site"]
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import kg.paths as p; print(p.__file__); print(p.data_root())"],
+                           capture_output=True, text=True, cwd=installed["work"], env=_clean_env(), check=True).stdout.split()
+    assert where == [str(site / "kg" / "paths.py"), str(site / "kg" / "_data")]
+    done = _kg(installed, "query", "trials", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1 + 10  # header and ten trials
+
+
+def test_the_installed_kg_builds_and_writes_the_site_into_build_of_the_current_folder(installed):
+    done = _kg(installed, "site", timeout=180)
+    assert done.returncode == 0, done.stderr
+    work = installed["work"]
+    assert (work / "build" / "site" / "index.html").is_file()
+    assert (work / "build" / "site" / "person").is_dir()
+    assert not (installed["site"] / "kg" / "build").exists() and not (installed["site"] / "build").exists()
+    done = _kg(installed, "validate")
+    assert done.returncode == 0, done.stderr
+
+
+def test_without_data_kg_says_so_and_exits_non_zero(installed, tmp_path):
+    shutil.copytree(installed["venv"], tmp_path / "venv", symlinks=True)
+    broken = dict(installed, venv=tmp_path / "venv")
+    site = Path(str(installed["site"]).replace(str(installed["venv"]), str(tmp_path / "venv")))
+    shutil.rmtree(site / "kg" / "_data")
+    # the copied venv's scripts still name the first venv's python: run the module instead
+    done = subprocess.run([str(tmp_path / "venv" / "bin" / "python"), "-m", "kg", "query", "trials"],
+                          capture_output=True, text=True, cwd=broken["work"], env=_clean_env(), timeout=60)
+    assert done.returncode != 0
+    assert "no graph data found" in done.stderr and "0 rows" not in done.stdout
+    assert done.stdout == ""
+
+
+def test_kg_root_without_data_is_an_error_not_an_empty_answer(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kg", "query", "trials"], capture_output=True, text=True,
+                          cwd=tmp_path, env=_clean_env(KG_ROOT=str(tmp_path), PYTHONPATH=str(CHECKOUT)), timeout=60)
+    assert done.returncode == 1
+    assert f"KG_ROOT={tmp_path} holds no graph data" in done.stderr and done.stdout == ""
+
+
+def test_install_and_first_answer_are_quick(installed):
+    # wheel build and install together: the CI step stays well under a minute
+    assert installed["build_s"] + installed["install_s"] < 60, installed
