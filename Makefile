@@ -1,4 +1,5 @@
 # The README's two commands are `make run` and `make test`; both build their own environment.
+# `make run` leaves every README example working: kg serve, to_dataframe(), the notebooks, the site.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -13,12 +14,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# What the README's examples use: the server (kg serve), pandas (to_dataframe) and a notebook kernel.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[server,notebook]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name moscow-trials-kg \
+	  --display-name 'Moscow Trials KG (.venv)' >/dev/null
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name moscow-trials-kg \
+	  --display-name 'Moscow Trials KG (.venv)' >/dev/null
 	touch $@ $(VENV)/.installed
 
 $(CHROMIUM):
@@ -26,8 +32,13 @@ $(CHROMIUM):
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-run: $(VENV)/.installed        ## install and build the graph: exports, tables, network page
+run: $(VENV)/.installed        ## install, build the graph (exports, tables, network page) and the site
 	$(BIN)/kg build
+	$(BIN)/kg site
+	@echo
+	@echo "Open these two files in a browser (they work from disk, offline):"
+	@echo "  $(CURDIR)/build/site/index.html   a page for every person and every trial"
+	@echo "  $(CURDIR)/build/network.html      the people-trials network"
 
 test: $(VENV)/.installed-test $(CHROMIUM)   ## install everything and run the test suite
 	$(BIN)/python -m pytest
