@@ -59,7 +59,7 @@ Progress = Callable[[str], None]
 
 #: The named questions the site reads (all without parameters: each answers for everyone at once).
 QUESTIONS = ("trials", "defendants", "court", "testimony", "pleas", "in-absentia", "claims", "refuted-claims",
-             "sources", "timeline", "names", "profiles", "claim-parties")
+             "sources", "timeline", "names", "profiles", "claim-parties", "relatives", "rehabilitations")
 
 #: Statuses that mark a statement as a claim, drawn as an allegation; every other status is a recorded fact
 #: (established, probable, or disputed between sources).
@@ -69,6 +69,8 @@ _ROLE_ORDER = {"presiding judge": 0, "member of the court": 1, "prosecutor": 2, 
 #: What the sources record about a person at a trial, shown beside the charge (their fate is added to the last).
 _VERDICT_CLASSES = frozenset({"Plea", "Sentence", "Rehabilitation", "RehabilitationRefused"})
 _MT = "https://w3id.org/moscow-trials/ontology#"
+#: What the person is to their relative, read from the relative's side (mt:kinship says what the relative is).
+_INVERSE_KINSHIP = {"child": "parent", "parent": "child", "spouse": "spouse", "sibling": "sibling"}
 _LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
 
@@ -223,6 +225,19 @@ def _sorted_values(value: Any) -> str:
     return " | ".join(sorted(_split(value, " | ")))
 
 
+def _preferred_first(value: Any, preferred: Any) -> tuple[str, list[str]]:
+    """Return a disputed value (``A | B``) as the value to show first and the others ("also given: …").
+
+    With a preferred value (``mt:preferred true`` on the best-supported statement), it comes first and the rest
+    are listed after it; without one, every value is shown alike (``A | B``, read "A or B") and nothing follows.
+    """
+    values = _split(value, " | ")
+    chosen = str(preferred or "").strip()
+    if chosen and chosen in values and len(values) > 1:
+        return chosen, sorted(v for v in values if v != chosen)
+    return " | ".join(sorted(values)), []
+
+
 def _urls(value: Any) -> list[str]:
     """Return the distinct URLs of a space-separated list, sorted (engines concatenate in different orders)."""
     return sorted(set(_split(value)))
@@ -241,6 +256,20 @@ def _detail(row: dict[str, Any], charges: list[str]) -> str:
         if value not in (None, ""):
             parts.append(f"{value} years" if column == "term_years" else str(value))
     return "; ".join([*parts, *charges])
+
+
+def _union(lists: Iterable[list[str]]) -> list[str]:
+    """Return the distinct values of several lists, in the order the pages use (case and accents ignored)."""
+    return sorted({value for values in lists for value in values}, key=lambda v: (_fold(v), v))
+
+
+def _fate(person: dict[str, Any] | None) -> dict[str, Any]:
+    """Return what became of a person, as their own page says it: arrests, death and manner (for a family list)."""
+    if person is None:
+        return {"arrested": [], "died": "", "manner": ""}
+    arrests = [e["date"] for e in person["timeline"]
+               if e["class"] == "Arrest" and e["role"] == "subject" and not e["allegation"] and e["date"]]
+    return {"arrested": arrests, "died": person["died"], "manner": person["manner"]}
 
 
 def _local(iri: str | None) -> str:
@@ -295,7 +324,10 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
     say(f"asked {len(QUESTIONS)} questions ({sum(map(len, answers.values()))} rows) "
         f"in {time.perf_counter() - start:.1f} s")
 
-    sources = {r["url"]: r["title"] for r in answers["sources"] if r.get("url")}
+    # statements cite sources by IRI; a page shows the work's citation, links the work's own address (or, for a
+    # print-only work, the copy it was read at) and names the copies as "read at" (issue 13)
+    sources = {r["source"]: {"citation": r.get("citation") or r["source"], "url": r.get("url") or "",
+                             "read_at": _urls(r.get("read_at"))} for r in answers["sources"]}
     people: dict[str, dict[str, Any]] = {}
     for r in answers["profiles"]:
         iri = r["person"]
@@ -310,6 +342,9 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             "testified_against_them": [], "they_testified_against": [], "court_roles": [],
         }
         people[iri]["life_span"] = _life_span(people[iri])
+        for key in ("born", "died"):
+            people[iri][f"{key}_shown"], people[iri][f"{key}_also"] = _preferred_first(r.get(key), r.get(f"{key}_preferred"))
+        people[iri].update(family=[], rehabilitations=[])
     trials: dict[str, dict[str, Any]] = {}
     for order, r in enumerate(answers["trials"]):
         iri = r["trial"]
@@ -327,7 +362,7 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             owner["names"].append({"name": r["name"], "language": r.get("language") or "", "kind": r["kind"]})
 
     # --- timelines, and the charges of each accusation
-    charges: dict[tuple[str, str], dict[str, Any]] = {}
+    charges: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in answers["timeline"]:
         person = people.get(r["person"])
         if person is None:
@@ -336,6 +371,7 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             "statement": r["statement"], "class": _local(r.get("class")), "kind": r["kind"],
             "date": r.get("date") or "", "when": r.get("when") or "", "status": r["status"],
             "trial": r.get("trial") or "", "role": r["role"], "other": r.get("other") or "",
+            "latest": r.get("latest") or "", "kinship": r.get("kinship") or "", "preferred": bool(r.get("preferred")),
             "charges": sorted(_split(r.get("charges"), ";"), key=_fold),
             "asserted_by": sorted(_split(r.get("asserted_by"))), "sources": _urls(r.get("sources")),
         }
@@ -343,7 +379,9 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
         event["allegation"] = event["status"] in ALLEGATION_STATUSES or event["class"] == "Accusation"
         person["timeline"].append(event)
         if event["class"] == "Accusation" and event["trial"] and event["role"] == "subject":
-            charges[(r["person"], event["trial"])] = event
+            # A person may have several accusation statements at one trial (Bukharin: treason and espionage,
+            # and the plot against Stalin): all of them count, none replaces another.
+            charges.setdefault((r["person"], event["trial"]), []).append(event)
         if event["class"] == "Testimony":
             entry = {"person": event["other"], "trial": event["trial"], "sources": event["sources"]}
             key = "they_testified_against" if event["role"] == "subject" else "testified_against_them"
@@ -360,23 +398,52 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
         pleas[(r["person"], r["trial"])].append({"plea": r["plea"], "date": r.get("date") or "",
                                                  "sources": _urls(r.get("sources"))})
 
-    # --- accusations, each beside what is established about the same trial (the death beside the last one)
+    # --- accusations, one group per trial (all the accusation statements of that trial together), each beside
+    # what is established about the same trial (the death beside the last trial)
     for person in people.values():
-        accused = [e for e in person["timeline"] if e["class"] == "Accusation" and e["role"] == "subject"]
+        by_trial: dict[str, list[dict[str, Any]]] = {}
+        for e in person["timeline"]:
+            if e["class"] == "Accusation" and e["role"] == "subject":
+                by_trial.setdefault(e["trial"], []).append(e)
         deaths = [e for e in person["timeline"] if e["class"] == "Death" and not e["allegation"]]
-        for number, event in enumerate(accused, 1):
-            trial = event["trial"]
+        for number, (trial, statements) in enumerate(by_trial.items(), 1):
             established = [e for e in person["timeline"] if e["trial"] == trial and e["role"] == "subject"
                            and e["class"] in _VERDICT_CLASSES and not e["allegation"]]
-            if number == len(accused):
+            if number == len(by_trial):
                 established += deaths
             person["accusations"].append({
-                "accusation": event,
+                "accusations": statements,
                 "trial": trial,
                 "in_absentia": (person["iri"], trial) in absentia,
-                "charges": event["charges"],
-                "established": sorted(established, key=lambda e: (e["when"] or "9999", e["kind"])),
+                "charges": _union(e["charges"] for e in statements),
+                "statuses": sorted({e["status"] for e in statements}),
+                "asserted_by": _union(e["asserted_by"] for e in statements),
+                "sources": sorted({url for e in statements for url in e["sources"]}),
+                "established": sorted(established, key=lambda e: (e["when"] or "9999", e["kind"], e["statement"])),
             })
+
+    # --- rehabilitations: each decision its own item with its own status (never "A or B")
+    rehabilitations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in answers["rehabilitations"]:
+        entry = {"statement": r.get("statement") or "", "outcome": r["outcome"], "date": r.get("date") or "",
+                 "status": r.get("status") or "", "body": r.get("body") or "", "trial": r.get("trial") or "",
+                 "sources": _urls(r.get("sources"))}
+        rehabilitations[r["person"]].append(entry)
+        if r["person"] in people:
+            people[r["person"]]["rehabilitations"].append(entry)
+
+    # --- families: who the relative is, how related, and what became of them (from both sides of a kinship)
+    for r in answers["relatives"]:
+        for me, other, kinship in ((r["person"], r["relative"], r["kinship"]),
+                                   (r["relative"], r["person"], _INVERSE_KINSHIP.get(r["kinship"], r["kinship"]))):
+            if me in people:
+                people[me]["family"].append({"person": other, "kinship": kinship, "statement": r.get("statement") or "",
+                                             "sources": _urls(r.get("sources"))})
+    for person in people.values():
+        for member in person["family"]:
+            member.update(_fate(people.get(member["person"])))
+        person["family"].sort(key=lambda m: (m["kinship"], name_sort_key(people[m["person"]]["name"])
+                                             if m["person"] in people else ("~", m["person"])))
 
     # --- trials: court, defendants with charges, pleas, sentences and fates; in absentia; testimony
     for r in answers["court"]:
@@ -395,13 +462,15 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
         in_dock[trial].append(who)
         if trial not in trials:
             continue
-        accusation = charges.get((who, trial), {})
+        accused = charges.get((who, trial), [])
+        death_shown, death_also = _preferred_first(r.get("death_date"), r.get("death_preferred"))
         trials[trial]["defendants"].append({
-            "person": who, "charges": accusation.get("charges", []),
-            "charge_status": accusation.get("status", ""), "pleas": pleas.get((who, trial), []),
+            "person": who, "charges": _union(e["charges"] for e in accused),
+            "charge_status": " | ".join(sorted({e["status"] for e in accused})), "pleas": pleas.get((who, trial), []),
             "sentence": _sorted_values(r.get("sentence")), "sentence_date": _sorted_values(r.get("sentence_date")),
-            "death_date": _sorted_values(r.get("death_date")), "death_manner": _sorted_values(r.get("death_manner")),
-            "rehabilitated": _sorted_values(r.get("rehabilitated")), "sources": _urls(r.get("sources")),
+            "death_date": death_shown, "death_also": death_also, "death_manner": _sorted_values(r.get("death_manner")),
+            "rehabilitations": [x for x in rehabilitations.get(who, []) if x["trial"] in ("", trial)],
+            "sources": _urls(r.get("sources")),
         })
     def by_surname(iri: str) -> tuple[str, str]:
         return name_sort_key(people[iri]["name"]) if iri in people else ("~", iri)
@@ -624,7 +693,7 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
         return {"href": f"../trial/{t['slug']}.html", "name": t["name"], "name_ru": t["name_ru"]} if t else \
             {"href": "", "name": _local(iri), "name_ru": ""}
 
-    common = {"person_link": person_link, "trial_link": trial_link, "source_title": data.sources.get,
+    common = {"person_link": person_link, "trial_link": trial_link, "cite": data.sources.get,
               "licence": _LICENCE, "claims": data.claims, "language_name": _language_name}
     write(out / "assets" / "site.css", _asset("site.css"))
     write(out / "assets" / "search.js", _asset("search.js"))
