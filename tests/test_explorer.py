@@ -7,6 +7,7 @@ the synthetic 2,000-node page is timed in tests/test_render.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -274,3 +275,122 @@ def test_largest_real_page_draws_in_under_3_seconds(browser, real_pages):
     real_ms = draw_ms(browser, path)
     print(f"\ndraw time: real {name} ({nodes} nodes, {edges} edges): {real_ms:.0f} ms")
     assert real_ms < 3000
+
+
+# ---- the address keeps the view; the chosen node's details are in sight; the PNG export -------------
+
+@contextlib.contextmanager
+def open_url(browser, path: Path, fragment: str, viewport: tuple[int, int] = (1280, 800)):
+    """Yield a page opened at ``file://PATH#FRAGMENT`` (a fresh load, as a shared link is opened)."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(Path(path).resolve().as_uri() + "#" + fragment)
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=30_000)
+        yield page
+        assert errors == []
+    finally:
+        context.close()
+
+
+def address_state(page) -> str:
+    page.wait_for_timeout(400)  # the page writes its address 150 ms after the last change
+    return page.evaluate("location.hash")
+
+
+@pytest.mark.browser
+def test_an_address_with_a_focus_and_filters_reproduces_the_view(browser, explorer_page):
+    with open_url(browser, explorer_page, "focus=p2&status=established") as page:
+        assert page.evaluate("kgNetwork.getSelectedNodes()") == ["p2"]
+        assert page.text_content("#kg-details-body .kg-title") == "Radek"
+        nodes, relations = shown(page)
+        assert relations == ["held office in", "testified against", "witness at"]
+        assert page.is_checked("input[data-facet=status][value=established]")
+        assert not page.is_checked("input[data-facet=status][value=alleged]")
+
+
+@pytest.mark.browser
+def test_the_address_follows_the_page_and_a_copied_link_opens_the_same_view(browser, explorer_page):
+    with open_page(browser, explorer_page) as log:
+        page = log.page
+        assert page.evaluate("location.hash") == ""  # nothing written before the reader does anything
+        page.locator("input[data-facet=relation][value='held office in']").uncheck()
+        page.fill("#kg-year-from", "1937")
+        page.fill("#kg-search", "Pyatakov")
+        page.press("#kg-search", "Enter")
+        page.wait_for_timeout(500)  # the focus animation
+        state = address_state(page)
+        assert "focus=p1" in state and "years=1937-" in state and "relation=" in state
+        before = (shown(page), page.evaluate("kgNetwork.getViewPosition()"), page.evaluate("kgNetwork.getScale()"))
+    with open_url(browser, explorer_page, state.lstrip("#")) as again:
+        assert shown(again) == before[0]
+        position = again.evaluate("kgNetwork.getViewPosition()")
+        assert abs(position["x"] - before[1]["x"]) <= 1 and abs(position["y"] - before[1]["y"]) <= 1
+        assert again.evaluate("kgNetwork.getScale()") == pytest.approx(before[2], rel=1e-3)
+        assert again.evaluate("kgNetwork.getSelectedNodes()") == ["p1"]
+        assert not again.is_checked("input[data-facet=relation][value='held office in']")
+        assert again.input_value("#kg-year-from") == "1937"
+
+
+@pytest.mark.browser
+def test_a_real_page_opens_on_a_person_named_in_the_address(browser, real_pages):
+    path, _, _ = real_pages["alleged-conspiracy"]
+    # the IRI's path below /id/, as the site and the w3id rules spell it; a name works too
+    for focus in ("person/nikolai-bukharin", "%D0%91%D1%83%D1%85%D0%B0%D1%80%D0%B8%D0%BD"):
+        with open_url(browser, path, f"focus={focus}&status=alleged") as page:
+            assert page.evaluate("kgNetwork.getSelectedNodes()") == [BUKHARIN]
+            assert page.evaluate("[...new Set(kgEdges.get({filter: e => !e.hidden}).map(e => e.status))]") == ["alleged"]
+            box = page.locator("#kg-details-body .kg-title").bounding_box()
+            assert box and box["y"] + box["height"] <= 800
+
+
+@pytest.mark.browser
+def test_after_a_search_the_details_are_in_sight_without_scrolling(browser, real_pages):
+    """Issue 14 item 10: the details were ~1,600 px down the sidebar, below the legend and filters."""
+    path, _, _ = real_pages["alleged-conspiracy"]
+    with open_page(browser, path, viewport=(1280, 720)) as log:
+        page = log.page
+        page.evaluate("document.getElementById('kg-sidebar').scrollTop = 10000")  # the reader was at the filters
+        page.fill("#kg-search", "Пятаков")
+        page.press("#kg-search", "Enter")
+        title = page.locator("#kg-details-body .kg-title")
+        assert title.text_content() == "Georgy Pyatakov"
+        box = title.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 720, box
+        sources = page.locator("#kg-details-body .kg-sources").first.bounding_box()
+        assert sources is not None and sources["y"] < 720
+
+
+@pytest.mark.browser
+def test_the_png_export_has_a_title_the_date_and_the_legend(browser, explorer_page):
+    with open_page(browser, explorer_page) as log:
+        page = log.page
+        texts, size, drawing = page.evaluate("""() => {
+            const texts = [], fill = CanvasRenderingContext2D.prototype.fillText;
+            CanvasRenderingContext2D.prototype.fillText = function (t, x, y) {
+                texts.push(String(t));
+                return fill.call(this, t, x, y);
+            };
+            const canvas = kgExportCanvas();
+            CanvasRenderingContext2D.prototype.fillText = fill;
+            const drawing = document.querySelector('#kg-network canvas');
+            return [texts, [canvas.width, canvas.height], [drawing.width, drawing.height]];
+        }""")
+        today = page.evaluate("new Date().toISOString().slice(0, 10)")
+        assert texts[0] == page.title()
+        assert any(f"exported {today}" in t and "7 nodes, 6 edges" in t for t in texts), texts
+        assert "Legend" in texts
+        for label in ("Person (colour: fate) (4)", "Trial (2)", "established (3)", "alleged (3)", "executed (1)"):
+            assert label in texts, (label, texts)
+        assert "Place (0)" not in " ".join(texts)  # absent kinds are left out
+        assert size[0] > drawing[0] and size[1] > drawing[1]
+        # the legend's swatches are drawn in their colours: the fate red is on the image
+        red = page.evaluate("""() => {
+            const c = kgExportCanvas(), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] === 0xB2 && d[i + 1] === 0x18 && d[i + 2] === 0x2B) n++;
+            return n;
+        }""")
+        assert red > 20
