@@ -307,11 +307,11 @@ def _cmd_contradictions(args: argparse.Namespace) -> int:
 
 
 def _cmd_article(args: argparse.Namespace) -> int:
-    from .article import article_report
+    from .article import article_report, article_table
     from .loader import load
 
     report = article_report(load())
-    text = {"table": report.to_table, "csv": report.to_csv, "json": report.to_json}[args.format]()
+    text = {"table": lambda: article_table(report), "csv": report.to_csv, "json": report.to_json}[args.format]()
     text = text if text.endswith("\n") else text + "\n"
     return _emit(args.output, text)
 

@@ -141,11 +141,17 @@ def edge_rows(graph: Graph, projection: Projection) -> list[dict[str, str]]:
     ``projection``, ``status``, ``trial``, ``date``, ``source_url`` and ``directed``, plus one entry
     per extra column of the query. A ``pair_by`` projection's party rows are paired first.
     """
-    from .stores import query
+    from .queries import read_records
 
-    records = query(graph, projection.query.read_text(encoding="utf-8"), name=str(projection.query)).records()
+    records = read_records(graph, projection.query)
     if projection.pair_by:
         return _pair_rows(records, projection)
+    return sorted(_edge_rows(records, projection), key=lambda r: (r["source"], r["target"], r["key"]))
+
+
+def _edge_rows(records: list[dict[str, Any]], projection: Projection) -> list[dict[str, str]]:
+    """Return one edge per row. The caller sorts them: an engine returns grouped rows in its own order, and
+    networkx keeps insertion order, so unsorted rows gave graph files and pages that changed from run to run."""
     rows = []
     for record in records:
         relation = projection.relation

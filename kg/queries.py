@@ -32,7 +32,10 @@ __all__ = [
     "Question",
     "QueryResult",
     "check_request",
+    "canonical_rows",
+    "list_columns",
     "list_questions",
+    "read_records",
     "load_question",
     "parse_question",
     "resolve_iri",
@@ -63,6 +66,8 @@ class Question:
     summary: str = ""
     params: tuple[Param, ...] = ()
     path: Path | None = None
+    #: list-valued columns (a GROUP_CONCAT, or declared with ``#+ list: COLUMN "SEPARATOR"``) and their separator
+    lists: Mapping[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -71,6 +76,7 @@ class Question:
 def parse_question(text: str, *, name: str = "query", path: Path | None = None) -> Question:
     """Return the :class:`Question` for SPARQL *text*, reading its ``#+`` header lines."""
     summary, params = "", []
+    declared_lists: dict[str, str] = {}
     for line in text.splitlines():
         match = _HEADER.match(line.strip())
         if not match:
@@ -78,6 +84,12 @@ def parse_question(text: str, *, name: str = "query", path: Path | None = None) 
         key, value = match.group(1).lower(), match.group(2).strip()
         if key == "summary":
             summary = value
+        elif key == "list":
+            lm = re.match(r'^(\w+)\s+"([^"]+)"\s*$', value)
+            if not lm:
+                raise QuerySyntaxError(f"{path or name}: cannot read list header {line.strip()!r} "
+                                       '(write: #+ list: COLUMN "SEPARATOR")')
+            declared_lists[lm.group(1)] = lm.group(2)
         elif key == "param":
             pm = _PARAM.match(value)
             if not pm:
@@ -85,7 +97,84 @@ def parse_question(text: str, *, name: str = "query", path: Path | None = None) 
             flags = [f.strip() for f in (pm.group(2) or "string").split(",") if f.strip()]
             ptype = next((f for f in flags if f in PARAM_TYPES), "string")
             params.append(Param(pm.group(1), ptype, "optional" not in flags, pm.group(3).strip()))
-    return Question(name=name, text=text, summary=summary, params=tuple(params), path=path)
+    lists = {**list_columns(text), **declared_lists}
+    return Question(name=name, text=text, summary=summary, params=tuple(params), path=path, lists=lists)
+
+
+_ALIAS = re.compile(r"\bAS\s+\?(\w+)\s*\)", re.IGNORECASE)
+_SEPARATOR = re.compile(r'separator\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+
+
+def list_columns(text: str) -> dict[str, str]:
+    """Return the columns of SPARQL *text* that a ``GROUP_CONCAT`` fills, with its separator.
+
+    Engines concatenate in whatever order their hash tables give (Oxigraph's changes from run to run), so
+    these cells are put in order where the rows are read (:func:`canonical_rows`), once for every question.
+
+    >>> list_columns('SELECT (GROUP_CONCAT(DISTINCT ?u; separator=" ") AS ?urls) (COUNT(?x) AS ?n) WHERE {}')
+    {'urls': ' '}
+    """
+    from .stores import SPARQL_OPAQUE
+
+    # blank out comments (kept the same length) so a parenthesis in a comment cannot unbalance the scan; the
+    # opaque pattern matches strings and IRIs whole, so a "#" inside one is not taken for a comment
+    plain = re.sub(SPARQL_OPAQUE, lambda m: " " * len(m.group(0)) if m.group(0).startswith("#") else m.group(0), text)
+    found: dict[str, str] = {}
+    for match in _ALIAS.finditer(plain):
+        depth, start = 0, -1
+        for i in range(match.start() - 1, -1, -1):
+            char = plain[i]
+            if char == ")":
+                depth += 1
+            elif char == "(":
+                if depth == 0:
+                    start = i
+                    break
+                depth -= 1
+        expression = plain[start + 1: match.start()] if start >= 0 else ""
+        if "GROUP_CONCAT" in expression.upper():
+            separator = _SEPARATOR.search(expression)
+            found[match.group(1)] = json.loads(f'"{separator.group(1)}"') if separator else " "
+    return found
+
+
+def sort_list(value: str, separator: str) -> str:
+    """Return the items of one list-valued cell in a stable order (sorted, duplicates kept once)."""
+    items = value.split(separator)
+    if len(items) < 2:
+        return value
+    return separator.join(sorted(dict.fromkeys(items)))
+
+
+def read_records(graph: Any, path: Path, bindings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Return the rows of the SPARQL file *path* (a projection, say) as dicts, list-valued cells sorted.
+
+    The projections and the timeline figure read their tables here, so every view puts grouped values in the
+    same order as the named questions do (:func:`canonical_rows`); unbound values are left out.
+    """
+    from .stores import query
+
+    text = path.read_text(encoding="utf-8")
+    answer = query(getattr(graph, "graph", graph), text, bindings, name=str(path))
+    rows = canonical_rows(answer.vars, answer.rows, list_columns(text))
+    return [{k: v for k, v in zip(answer.vars, row, strict=False) if v is not None} for row in rows]
+
+
+def canonical_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+                   lists: Mapping[str, str]) -> list[tuple[Any, ...]]:
+    """Return *rows* with the values inside every list-valued cell sorted (see :func:`list_columns`)."""
+    where = [(i, lists[c]) for i, c in enumerate(columns) if c in lists]
+    if not where:
+        return list(rows)
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i, separator in where:
+            cell = cells[i] if i < len(cells) else None
+            if isinstance(cell, Literal) and separator in str(cell):
+                cells[i] = Literal(sort_list(str(cell), separator), lang=cell.language, datatype=cell.datatype)
+        out.append(tuple(cells))
+    return out
 
 
 def list_questions(directory: Path | None = None) -> list[Question]:
@@ -286,8 +375,9 @@ def _remote_features(algebra: Any) -> list[str]:
 
 
 def _shipped(question: Question) -> bool:
-    """True for a question read from this package's own ``queries/`` folder."""
-    return question.path is not None and Path(question.path).resolve().parent == paths.QUERIES_DIR.resolve()
+    """True for a question read from this package's own ``queries/`` or ``projections/`` folder."""
+    return question.path is not None and Path(question.path).resolve().parent in {
+        paths.QUERIES_DIR.resolve(), paths.PROJECTIONS_DIR.resolve()}
 
 
 def _prepare(question: Question, *, allow_remote: bool = False) -> Any:
@@ -355,10 +445,12 @@ class QueryResult:
         """Return the rows as CSV with a header line (full IRIs, empty cells for unbound values)."""
         out = io.StringIO()
         # CRLF rows (RFC 4180): a lone \r or \n inside a value is then quoted, never read as a row break
+        from .exports import spreadsheet_row  # cells that would start a formula are neutralised (OWASP)
+
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.columns)
+        writer.writerow(spreadsheet_row(self.columns))
         for record in self.records():
-            writer.writerow(["" if v is None else v for v in record.values()])
+            writer.writerow(spreadsheet_row(record.values()))
         return out.getvalue()
 
     def to_json(self) -> str:
@@ -426,7 +518,7 @@ def run_query(
             return QueryResult(columns=["answer"], rows=[(Literal(answer.answer),)])
         if answer.type == "CONSTRUCT":
             return QueryResult(columns=["subject", "predicate", "object"], rows=answer.triples)  # type: ignore[arg-type]
-        return QueryResult(columns=answer.vars, rows=answer.rows)
+        return QueryResult(columns=answer.vars, rows=canonical_rows(answer.vars, answer.rows, question.lists))
     import rdflib.plugins.sparql as sparql_settings
 
     # rdflib fetches FROM <url> graphs unless told not to; only a trusted query may.
@@ -439,7 +531,8 @@ def run_query(
             triples = [tuple(t) for t in result]  # type: ignore[misc]
             return QueryResult(columns=["subject", "predicate", "object"], rows=triples)  # type: ignore[arg-type]
         columns = [str(v) for v in (result.vars or [])]
-        return QueryResult(columns=columns, rows=[tuple(row) for row in result])  # type: ignore[arg-type]
+        return QueryResult(columns=columns, rows=canonical_rows(columns, [tuple(row) for row in result],  # type: ignore[arg-type]
+                                                                question.lists))
     except Exception as exc:  # evaluation errors (e.g. a type error in a FILTER) name the question
         raise QuerySyntaxError(f"query {question.name!r} failed: {exc}") from None
     finally:

@@ -50,6 +50,7 @@ __all__ = [
     "date_html",
     "display_date",
     "name_sort_key",
+    "page_html",
     "site_data",
     "slug_of",
     "write_site",
@@ -661,6 +662,35 @@ def _inverted(name: str) -> str:
     return name if len(words) < 2 else f"{words[-1]}, {' '.join(words[:-1])}"
 
 
+def _common_context(data: SiteData) -> dict[str, Any]:
+    """Return what every page template is given besides its own thing: links, citations, claims, languages."""
+
+    def person_link(iri: str) -> dict[str, str]:
+        p = data.people.get(iri)
+        return {"href": f"../person/{p['slug']}.html", "name": p["name"], "name_ru": p["name_ru"]} if p else \
+            {"href": "", "name": _local(iri), "name_ru": ""}
+
+    def trial_link(iri: str) -> dict[str, str]:
+        t = data.trials.get(iri)
+        return {"href": f"../trial/{t['slug']}.html", "name": t["name"], "name_ru": t["name_ru"]} if t else \
+            {"href": "", "name": _local(iri), "name_ru": ""}
+
+    return {"person_link": person_link, "trial_link": trial_link, "cite": data.sources.get,
+            "licence": _LICENCE, "claims": data.claims, "language_name": _language_name}
+
+
+def page_html(data: SiteData, iri: str) -> str:
+    """Return the page of one person or trial of *data* as :func:`write_site` writes it (the tests read it)."""
+    person = iri in data.people
+    thing = data.people[iri] if person else data.trials[iri]
+    network = data.networks.get(iri)
+    return _environment().get_template("person.html" if person else "trial.html").render(
+        root="../", thing=thing, has_network=network is not None,
+        network_size=(network.number_of_nodes() if network is not None else 0),
+        has_document=iri in data.documents, schema_json=_markup(_script_json(thing["schema"], indent=1)),
+        **_common_context(data))
+
+
 def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None = None) -> SiteResult:
     """Return what was written: the site for *data* in *out_dir*, every file atomically.
 
@@ -673,6 +703,9 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     say = progress or (lambda _m: None)
     start = time.perf_counter()
     out = Path(out_dir)
+    from .atomic import claim_output_folder
+
+    owned = claim_output_folder(out, "kg site")  # refuses a folder of someone else's files, before any work
     env = _environment()
     result = SiteResult(out_dir=out)
 
@@ -683,27 +716,15 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
         result.files.append(path)
         result.bytes += len(text.encode("utf-8"))
 
-    def person_link(iri: str) -> dict[str, str]:
-        p = data.people.get(iri)
-        return {"href": f"../person/{p['slug']}.html", "name": p["name"], "name_ru": p["name_ru"]} if p else \
-            {"href": "", "name": _local(iri), "name_ru": ""}
-
-    def trial_link(iri: str) -> dict[str, str]:
-        t = data.trials.get(iri)
-        return {"href": f"../trial/{t['slug']}.html", "name": t["name"], "name_ru": t["name_ru"]} if t else \
-            {"href": "", "name": _local(iri), "name_ru": ""}
-
-    common = {"person_link": person_link, "trial_link": trial_link, "cite": data.sources.get,
-              "licence": _LICENCE, "claims": data.claims, "language_name": _language_name}
+    common = _common_context(data)
     write(out / "assets" / "site.css", _asset("site.css"))
     write(out / "assets" / "search.js", _asset("search.js"))
     write(out / "assets" / "site.js", _asset("site.js"))
     # one shared copy of vis-network for every network page (inlined, it was 470 kB × ~180 pages)
     write(out / "assets" / "vis-network.min.js", vis_network_js())
 
-    kinds = (("person", data.people, "person.html"), ("trial", data.trials, "trial.html"))
-    for folder, things, template_name in kinds:
-        template = env.get_template(template_name)
+    kinds = (("person", data.people), ("trial", data.trials))
+    for folder, things in kinds:
         for number, thing in enumerate(things.values(), 1):
             base = out / folder / thing["slug"]
             network = data.networks.get(thing["iri"])
@@ -716,11 +737,7 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
             if document is not None:
                 write(base.with_name(f"{thing['slug']}.jsonld"), entity_json(document))
                 result.documents += 1
-            page = template.render(
-                root="../", thing=thing, has_network=network is not None,
-                network_size=(network.number_of_nodes() if network is not None else 0),
-                has_document=document is not None, schema_json=_markup(_script_json(thing["schema"], indent=1)),
-                **common)
+            page = page_html(data, thing["iri"])
             write(base.with_name(f"{thing['slug']}.html"), page)
             if number % 50 == 0 or number == len(things):
                 say(f"rendered {number}/{len(things)} {folder} pages")
@@ -745,7 +762,8 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in pool.map(lambda job: write_text_atomic(*job), jobs):
             pass
-    _remove_stale(out, set(result.files))
+    _remove_stale(owned, set(result.files))
+    owned.commit(result.files)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -756,12 +774,16 @@ def _markup(text: str) -> Any:
     return Markup(text)
 
 
-def _remove_stale(out: Path, written: set[Path]) -> None:
-    """Remove pages and documents of a previous run for entities no longer in the data."""
-    for folder in ("person", "trial"):
-        for path in (out / folder).glob("*"):
-            if path.suffix in {".html", ".jsonld"} and path not in written and path.is_file():
-                path.unlink()
+def _remove_stale(owned: Any, written: set[Path]) -> None:
+    """Remove pages and documents of a previous run for entities no longer in the data.
+
+    Only files the previous run recorded in the folder's marker (:func:`kg.atomic.claim_output_folder`)
+    are candidates: a file the user put there is never removed.
+    """
+    owned.written = written
+    for path in owned.stale():
+        if path.suffix in {".html", ".jsonld"} and path.parent.name in {"person", "trial"}:
+            path.unlink()
 
 
 def build_site(kg: Any, out_dir: str | Path | None = None, *, progress: Progress | None = None) -> SiteResult:

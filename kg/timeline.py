@@ -7,6 +7,9 @@ Three figures from one table of events (``projections/timeline-events.rq``):
 * one trial (``trial=``): one row per person charged at it, with that trial's dates shaded;
 * one person (``person=``): one row per event, each labelled with its date and what it was.
 
+A date known only to the month or the year is drawn as a whisker across that span, its marker in the
+middle, with a legend entry: never at the first day as if it were exact.
+
 Rehabilitations mostly came half a century later (1956–1991), so when the events of the
 repression and the rehabilitations are more than five years apart the time axis is broken in two
 panels, each readable. Events whose status is not Established (disputed dates, a probable
@@ -81,8 +84,7 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
     ``detail``, ``trial``, ``trial_name``, ``status`` (``established``, ``disputed`` …),
     ``statement`` and ``sources`` (a list).
     """
-    from .queries import resolve_iri
-    from .stores import query
+    from .queries import read_records, resolve_iri
 
     graph = getattr(graph, "graph", graph)
     if trial and person:
@@ -91,7 +93,7 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
     person_iri = str(resolve_iri(graph, person, hint="person")) if person else ""
     rq = paths.PROJECTIONS_DIR / "timeline-events.rq"
     events = []
-    for row in query(graph, rq.read_text(encoding="utf-8"), name=str(rq)).records():
+    for row in read_records(graph, rq):
         status = _text(row.get("status")).rsplit("#", 1)[-1].lower()
         events.append({
             "person": _text(row["person"]), "name": _text(row["name"]), "event": _text(row["event"]),
@@ -199,13 +201,20 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
                     ax.barh(y, max(end - start, thinnest), left=start, height=0.5,
                             color=style["color"] if solid else "none", edgecolor=style["color"], linewidth=1.0,
                             alpha=0.85 if solid else 1.0, zorder=2)
-            # markers: one per (event, day), sized by how many people it happened to that day
-            counts = Counter((e["event"], e["start"], e["status"] == "established")
+            # markers: one per (event, date), sized by how many people it happened to then. A date known only to
+            # the month or the year is not a day: its marker sits mid-span with a whisker across the whole span
+            # (Kamenev's arrest "1934" is not 1 January 1934; the Shakhty executions "1928" are not before the trial)
+            counts = Counter((e["event"], e["start"], e["end"], e["status"] == "established")
                              for e in shown if e["event"] not in _SPANS)
-            by_day = sorted(counts.items(), key=lambda item: (item[0][1], _ORDER.get(item[0][0], 99)))
-            for (kind, day, solid), n in by_day:
+            by_day = sorted(counts.items(), key=lambda item: (item[0][1], item[0][2], _ORDER.get(item[0][0], 99)))
+            for (kind, day, last_day, solid), n in by_day:
                 style = EVENT_STYLES.get(kind, EVENT_STYLES["death"])
                 x = mdates.date2num(day)
+                if last_day > day:
+                    first, after = x, mdates.date2num(last_day + dt.timedelta(days=1))
+                    x = (first + after) / 2
+                    ax.errorbar([x], [y], xerr=[[x - first], [after - x]], fmt="none", ecolor=style["color"],
+                                elinewidth=1.1, capsize=3, alpha=0.9, zorder=2.5)
                 grow = 5 if kind == "verdict" else 14  # a verdict diamond must not hide the trial's bar
                 ax.scatter([x], [y], s=34 + grow * (n - 1) ** 0.75, marker=style["marker"], zorder=3,
                            facecolors=style["color"] if solid else "none", edgecolors=style["color"], linewidths=1.2)
@@ -252,6 +261,9 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
     if any(e["status"] != "established" for e in events):
         handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="#555",
                               linestyle="none", markersize=7, label="hollow: date disputed or probable"))
+    if any(e["end"] > e["start"] for e in events if e["event"] not in _SPANS):
+        handles.append(Line2D([], [], marker="|", color="#555", linestyle="-", markersize=8,
+                              label="whisker: date known only to the month or year (the span)"))
     figure.legend(handles=handles, loc="outside lower center", ncols=min(5, len(handles)), frameon=False, fontsize=8)
     if title:
         figure.suptitle(title, fontsize=11, x=0.01, ha="left")

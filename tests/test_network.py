@@ -26,9 +26,10 @@ def test_overview_on_the_fixture(fixture_kg):
     assert g.nodes[A]["details"]["born"] == "1883-09-23"
     assert g.nodes[T1]["kind"] == "trial"
     edge = g.edges[A, T1, ST + "test-first--anna-alpha--accusation"]
-    assert edge["relation"] == "defendant in" and edge["status"] == "alleged"
+    # standing in the dock is a documented fact about the accusation; the charge itself is alleged (issue 14.2)
+    assert edge["relation"] == "defendant in" and edge["status"] == "established" and edge["charge_status"] == "alleged"
     assert edge["trial"] == "First Test Trial" and edge["date"] == "1936-08-19/1936-08-24"
-    assert edge["source_url"] == "https://example.org/record/test"
+    assert edge["source_url"] == "https://w3id.org/moscow-trials/id/source/test-record"
     testimony = g.edges[B, A, ST + "test-first--boris-beta--testimony-1"]
     assert testimony["relation"] == "testified against" and testimony["status"] == "established"
     judge = next(d for u, v, d in g.edges(data=True) if d["projection"] == "trial-role")
@@ -40,7 +41,9 @@ def test_overview_on_the_fixture(fixture_kg):
 def test_status_filter(fixture_kg):
     g = project(fixture_kg, view="overview", statuses={"established"})
     assert {d["status"] for _, _, d in g.edges(data=True)} == {"established"}
-    assert g.number_of_edges() == 2
+    # every edge of the overview states a documented fact: the dock, the court, testimony (before issue 14 the
+    # five defendant/in-absentia edges took the accusation's status and vanished under this filter)
+    assert g.number_of_edges() == 7
 
 
 def test_every_attribute_is_a_plain_value_so_graphml_writes(fixture_kg, tmp_path):
@@ -117,7 +120,9 @@ def test_memberships_and_charges(fixture_kg):
     charges = project(fixture_kg, view="charges")
     assert {v for _, v in charges.out_edges(A)} == {TERROR, "https://w3id.org/moscow-trials/id/charge/test-spying"}
     assert charges.nodes[TERROR]["kind"] == "charge" and charges.nodes[TERROR]["label"] == "test terror"
-    assert {d["status"] for _, _, d in charges.edges(data=True)} == {"alleged", "fabricated"}
+    # "was charged with" is established; what the charge says is alleged or fabricated (ontology README, decision 9)
+    assert {d["status"] for _, _, d in charges.edges(data=True)} == {"established"}
+    assert {d["charge_status"] for _, _, d in charges.edges(data=True)} == {"alleged", "fabricated"}
 
 
 def test_ego_view_takes_any_spelling_and_ignores_direction(fixture_kg):

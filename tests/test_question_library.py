@@ -40,8 +40,8 @@ def test_fates_of_a_body(kg_claims):
 def test_disputed_shows_both_values_with_their_sources(kg_claims):
     got = rows(kg_claims, "disputed")
     assert {(r["about"], r["value"].strip(), r["sources"]) for r in got} == {
-        ("person:dmitri-delta", "1937-02-01 executed", "https://example.org/encyclopaedia/test"),
-        ("person:dmitri-delta", "1937-02-02 executed", "https://example.org/record/test")}
+        ("person:dmitri-delta", "1937-02-01 executed", "https://w3id.org/moscow-trials/id/source/test-encyclopaedia"),
+        ("person:dmitri-delta", "1937-02-02 executed", "https://w3id.org/moscow-trials/id/source/test-record")}
 
 
 def test_testimony_and_co_defendants(kg_claims):
@@ -120,7 +120,7 @@ def test_claims_and_claims_involving(kg_claims):
 def test_refuted_claims_and_alleged_conspiracy(kg_claims):
     refuted = rows(kg_claims, "refuted-claims")
     assert [(r["claim"], r["finding"], r["assessed_by"], r["assessment_sources"]) for r in refuted] == [
-        ("st:claim--hotel-fires", "refuted", "Egor Judge", "https://example.org/encyclopaedia/test"),
+        ("st:claim--hotel-fires", "refuted", "Egor Judge", "https://w3id.org/moscow-trials/id/source/test-encyclopaedia"),
         ("st:test-first--clara-gamma--accusation", None, None, "")]
     pairs = {(r["a"], r["b"], r["claims"]) for r in rows(kg_claims, "alleged-conspiracy")}
     assert pairs == {("person:anna-alpha", "person:dmitri-delta", 1), ("person:dmitri-delta", "person:fyodor-exile", 1)}
@@ -150,4 +150,47 @@ st:seed--test a mt:ArticleClaim ; mt:claimText "Most of the committee was dead b
     assert [(r["fate"], r["members"]) for r in rows(kg, "cc1917-fates")] == [("no death recorded", 1)]
     claims = rows(kg, "article-claims")
     assert [(r["claimed_value"], r["grade"], r["recomputed_by"], r["checked_against"]) for r in claims] == [
-        ("70%", "partly right", "cc1934-dead-by-1940", "https://example.org/encyclopaedia/test")]
+        ("70%", "partly right", "cc1934-dead-by-1940", "https://w3id.org/moscow-trials/id/source/test-encyclopaedia")]
+
+
+def test_kg_article_names_the_article_it_grades(real_kg):
+    """Issue 14.9: `kg article` never said which article it grades; it reads the seed source's own triples."""
+    from kg.article import article_report, article_table
+
+    source = run_query(real_kg, "seed-article").records()
+    assert len(source) == 1 and source[0]["source"].endswith("/source/seed-article")
+    report = article_report(real_kg)
+    heading = article_table(report).splitlines()[0]
+    assert heading.startswith("Grading: ")
+    for part in (source[0]["creator"], source[0]["title"], source[0]["url"]):
+        assert part and part in heading
+    # publisher and date are said to be missing when the source lacks them, never silently dropped
+    for key, missing in (("publisher", "publisher not recorded"), ("issued", "date not recorded")):
+        assert (source[0].get(key) or missing) in heading
+    assert {str(row[-1]) for row in report.rows} == {heading[len("Grading: "):]}
+
+
+def test_list_columns_are_found_and_sorted_once():
+    """Issue 14.5: grouped cells came in the engine's hash order; they are sorted where rows are read."""
+    from rdflib import Literal
+
+    from kg.queries import canonical_rows, list_columns, parse_question
+
+    text = '''#+ list: both " "
+SELECT ?t (REPLACE(GROUP_CONCAT(DISTINCT ?x; separator=" | "), "a", "b") AS ?xs) ?both
+       (GROUP_CONCAT(?y; separator="; ") AS ?ys) (COUNT(?z) AS ?n)  # a comment with a ( parenthesis
+WHERE { ?t <http://example.org/p#x> ?x }'''
+    assert list_columns(text) == {"xs": " | ", "ys": "; "}
+    assert parse_question(text).lists == {"xs": " | ", "ys": "; ", "both": " "}
+    rows = [(Literal("t"), Literal("c | a | b"), Literal("z y"), Literal("2; 10; 2"), Literal(3))]
+    out = canonical_rows(["t", "xs", "both", "ys", "n"], rows, parse_question(text).lists)
+    assert [str(v) for v in out[0]] == ["t", "a | b | c", "y z", "10; 2", "3"]
+
+
+def test_preferred_value_first_and_the_others_as_also_given():
+    """Disputed values: the mt:preferred one first, the others after it; without one, every value alike."""
+    from kg.site import _preferred_first
+
+    assert _preferred_first("1938-08-01 | 1940-01-12", "1940-01-12") == ("1940-01-12", ["1938-08-01"])
+    assert _preferred_first("1940-01-12 | 1938-08-01", None) == ("1938-08-01 | 1940-01-12", [])
+    assert _preferred_first("1936-08-25", "1936-08-25") == ("1936-08-25", [])

@@ -24,13 +24,42 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 VERSION = "9.9.9-test"
 
 
+#: Reproducible builds: the release date comes from SOURCE_DATE_EPOCH (here 2026-01-01), never from the clock.
+EPOCH = "1767225600"
+
+
+def _release(out: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        return run_kg("release", "-o", str(out), "--version", VERSION, timeout=600)
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> tuple[Path, str]:
     """The release written by `kg release -o DIR --version V` (once for the module), and what the CLI printed."""
     out = tmp_path_factory.mktemp("release") / f"moscow-trials-{VERSION}"
-    done = run_kg("release", "-o", str(out), "--version", VERSION, timeout=300)
+    done = _release(out)
     assert done.returncode == 0, done.stderr
     return out, done.stdout
+
+
+def test_two_releases_of_the_same_commit_are_byte_identical(bundle, tmp_path):
+    """Issue 14.5: two `kg release` runs with the same SOURCE_DATE_EPOCH differed in 25 files and SHA256SUMS."""
+    again = tmp_path / f"moscow-trials-{VERSION}"
+    done = _release(again)
+    assert done.returncode == 0, done.stderr
+    first = (bundle[0] / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    second = (again / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    differ = sorted(set(first) ^ set(second))
+    assert not differ, f"{len(differ)} lines of SHA256SUMS differ, e.g. {differ[:6]}"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +160,7 @@ def test_citation_file_names_version_date_and_licence(bundle):
     fields = dict(re.findall(r"^([a-z-]+): (.+)$", text, re.M))
     assert fields["cff-version"] == "1.2.0"
     assert fields["version"] == f'"{VERSION}"'
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["date-released"])
+    assert fields["date-released"] == "2026-01-01"  # from SOURCE_DATE_EPOCH
     assert fields["license"] == "CC-BY-4.0"
     assert fields["title"] == '"The Moscow Trials Knowledge Graph"'
     assert "repository-code" not in text and "doi" not in text  # unknown: left out, not invented

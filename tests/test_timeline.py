@@ -19,7 +19,7 @@ def test_one_persons_events_in_date_order(fixture_kg):
         ("rehabilitation", "1988-06-13", "established"),
     ]
     assert events[1]["detail"] == "death" and events[0]["start"] == dt.date(1936, 8, 19)
-    assert events[0]["trial_name"] == "First Test Trial" and events[2]["sources"] == ["https://example.org/encyclopaedia/test"]
+    assert events[0]["trial_name"] == "First Test Trial" and events[2]["sources"] == ["https://w3id.org/moscow-trials/id/source/test-encyclopaedia"]
     assert {e["event"] for e in events} <= set(EVENT_STYLES)
 
 
@@ -51,3 +51,32 @@ def test_bad_requests(fixture_kg, tmp_path):
     with pytest.raises(KGError, match="charged at no trial"):
         timeline_events(fixture_kg, person="Egor Judge")
     assert not (tmp_path / "t.pdf").exists()
+
+
+def test_month_and_year_dates_are_drawn_as_spans_not_first_days():
+    """Issue 14.6: "December 1934" was drawn at 1 January 1934-style first days, as if exact."""
+    import matplotlib.dates as mdates
+
+    from kg.timeline import timeline_figure
+
+    def event(kind, start, end, edtf):
+        return {"person": "p", "name": "L. B. Kamenev", "event": kind, "start": start, "end": end, "edtf": edtf,
+                "detail": "", "trial": "", "trial_name": "", "status": "established", "statement": f"st:{kind}",
+                "sources": []}
+
+    events = [event("arrest", dt.date(1934, 12, 1), dt.date(1934, 12, 31), "1934-12"),
+              event("execution", dt.date(1936, 8, 25), dt.date(1936, 8, 25), "1936-08-25")]
+    figure = timeline_figure(events, mode="person")
+    ax = figure.axes[0]
+    xs = sorted(float(x) for c in ax.collections for x, _y in c.get_offsets() if len(c.get_offsets()))
+    first_day = mdates.date2num(dt.date(1934, 12, 1))
+    middle = (first_day + mdates.date2num(dt.date(1935, 1, 1))) / 2
+    assert any(abs(x - middle) < 0.6 for x in xs) and not any(abs(x - first_day) < 0.1 for x in xs)
+    # a whisker across the month: a horizontal line from its first to its last day
+    spans = [seg for c in ax.collections for seg in getattr(c, "get_segments", lambda: [])()
+             if len(seg) == 2 and seg[0][1] == seg[1][1]]
+    assert any(abs(seg[0][0] - first_day) < 0.6 and abs(seg[1][0] - (first_day + 31)) < 0.6 for seg in spans)
+    labels = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert any("known only to the month or year" in label for label in labels)
+    # an exact day stays a point on its day
+    assert any(abs(x - mdates.date2num(dt.date(1936, 8, 25))) < 0.01 for x in xs)
