@@ -9,6 +9,19 @@ undirected relation, stored by ``kg.network`` as two edges, is written once (``d
 says it reads both ways): networkx's GEXF reader refuses mixed directions in one file.
 Node-link JSON keeps lists and dicts as they are.
 
+GEXF and GraphML carry the drawing of the network page (:func:`drawing`): the same seeded layout,
+colours (people by fate, other kinds by kind, edges by status) and sizes (by degree), so Gephi and
+Cytoscape open the picture the page shows rather than a hairball. GEXF has them as ``viz:color``,
+``viz:size``, ``viz:position``, ``viz:shape`` (edges: ``viz:color``, ``viz:thickness``, ``viz:shape``
+dashed for anything not established); GraphML as the attributes ``x``, ``y``, ``size``, ``r``,
+``g``, ``b`` and ``color`` (``#rrggbb``), which Gephi's and Cytoscape's importers read. The y axis
+points up in both tools and down on a page, so ``y`` is the page's, negated.
+
+XML 1.0 forbids most control characters (U+0000–U+001F but tab, newline and carriage return, and
+U+FFFE, U+FFFF, lone surrogates) even as character references: a label that holds one would make
+the whole file unreadable. :func:`flat_graph` writes each as its visible Unicode control picture
+(U+0007 → ``␇``), and anything else XML cannot hold as U+FFFD.
+
 Formats are looked up by name in :data:`GRAPH_FORMATS`; files are written atomically.
 
 Examples
@@ -38,21 +51,36 @@ import networkx as nx
 from .atomic import atomic_path, write_text_atomic
 from .errors import KGError
 
-__all__ = ["GRAPH_FORMATS", "GraphFormat", "flat_graph", "format_for", "node_link_json", "write_graph"]
+__all__ = ["GRAPH_FORMATS", "GraphFormat", "drawing", "flat_graph", "format_for", "node_link_json", "xml_text",
+           "write_graph"]
 
 _MIRROR_SUFFIX = "#reverse"  # kg.network.MIRROR_SUFFIX
 _LIST_SEPARATOR = " | "
 _NOT_WORD = re.compile(r"\W+")
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Return *text* with every character XML 1.0 cannot hold made visible (see the module docstring).
+
+    >>> xml_text("Bell" + chr(7) + ", null" + chr(0) + ", tab" + chr(9) + "kept")
+    'Bell␇, null␀, tab\\tkept'
+    """
+    text = _C0.sub(lambda m: chr(0x2400 + ord(m.group())), text)
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _scalar(value: Any) -> Any:
     """Return *value* as a str, int, float or bool (``None`` stays ``None``: the attribute is left out)."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, str):
+        return xml_text(value)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return _LIST_SEPARATOR.join(str(item) for item in items if item is not None)
-    return str(value)
+        return xml_text(_LIST_SEPARATOR.join(str(item) for item in items if item is not None))
+    return xml_text(str(value))
 
 
 def _flat_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,9 +88,9 @@ def _flat_attributes(attrs: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in attrs.items():
         if isinstance(value, Mapping):
             for sub, sub_value in value.items():
-                flat[f"{name}_{_NOT_WORD.sub('_', str(sub)).strip('_')}"] = _scalar(sub_value)
+                flat[xml_text(f"{name}_{_NOT_WORD.sub('_', str(sub)).strip('_')}")] = _scalar(sub_value)
         else:
-            flat[str(name)] = _scalar(value)
+            flat[xml_text(str(name))] = _scalar(value)
     return {k: v for k, v in sorted(flat.items()) if v is not None}
 
 
@@ -85,7 +113,7 @@ def flat_graph(graph: nx.Graph) -> nx.MultiDiGraph:
     not depend on the order the graph was built in); an undirected relation's mirror edge is left
     out; each edge's ``label`` is its ``relation`` unless it has one.
     """
-    nodes = [(str(n), _flat_attributes(attrs)) for n, attrs in graph.nodes(data=True)]
+    nodes = [(xml_text(str(n)), _flat_attributes(attrs)) for n, attrs in graph.nodes(data=True)]
     nodes.sort(key=lambda item: item[0])
     if graph.is_multigraph():
         raw = graph.edges(keys=True, data=True)
@@ -98,7 +126,7 @@ def flat_graph(graph: nx.Graph) -> nx.MultiDiGraph:
         flat = _flat_attributes(attrs)
         if "relation" in flat and "label" not in flat:
             flat["label"] = flat["relation"]
-        edges.append((str(u), str(v), str(key), flat))
+        edges.append((xml_text(str(u)), xml_text(str(v)), xml_text(str(key)), flat))
     edges.sort(key=lambda e: (e[0], e[1], e[2]))
     _one_type_per_attribute([attrs for _, attrs in nodes])
     _one_type_per_attribute([attrs for *_, attrs in edges])
@@ -140,12 +168,105 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+#: GEXF's node shapes for vis-network's (GEXF has no hexagon or downward triangle).
+_GEXF_SHAPES = {"dot": "disc", "square": "square", "triangle": "triangle", "triangleDown": "triangle",
+                "diamond": "diamond", "hexagon": "disc"}
+
+
+def drawing(graph: nx.Graph, *, seed: int = 42, size_by: str | None = "degree"
+            ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], dict[str, Any]]]:
+    """Return how the network page draws *graph*: ``(nodes, edges)``, each item's colour, size and place.
+
+    Nodes map their id to ``color`` (``#rrggbb``), ``size``, ``x``, ``y`` (whole pixels, y pointing
+    down as on the page) and ``shape`` (vis-network's name); edges map ``(u, v, key)`` to ``color``,
+    ``dashed`` (a bool) and ``status``. The values come from :mod:`kg.render`, the one table of
+    colours and the one seeded layout, so a file and the page show the same picture.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("p", kind="person", fate="executed")
+    >>> g.add_node("t", kind="trial")
+    >>> _ = g.add_edge("p", "t", key="s", status="alleged")
+    >>> nodes, edges = drawing(g)
+    >>> nodes["p"]["color"], nodes["t"]["color"], edges["p", "t", "s"]["dashed"]
+    ('#B2182B', '#D55E00', True)
+    """
+    from . import render
+
+    positions = render.layout_positions(graph, seed=seed)
+    sizes = render._node_sizes(graph, size_by)
+    by_fate = any(render._text(attrs.get("fate")).strip() for _, attrs in graph.nodes(data=True))
+    nodes: dict[str, dict[str, Any]] = {}
+    for node, attrs in graph.nodes(data=True):
+        vis = render._vis_node(node, attrs, positions[node], sizes.get(node, 0.0), by_fate=by_fate)
+        color = vis["color"]["background"] if isinstance(vis["color"], dict) else vis["color"]
+        nodes[str(node)] = {"color": color, "size": vis["size"], "x": vis["x"], "y": vis["y"], "shape": vis["shape"]}
+    raw = graph.edges(keys=True, data=True) if graph.is_multigraph() else (
+        (u, v, attrs.get("key", f"{u}->{v}"), attrs) for u, v, attrs in graph.edges(data=True))
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for u, v, key, attrs in raw:
+        status = render._status_word(attrs.get("status"))
+        style = render.STATUS_STYLES[status if status in render.STATUS_STYLES else "other"]
+        edges[str(u), str(v), str(key)] = {"color": style["color"], "dashed": bool(style["dashes"]),
+                                           "status": status or "unknown"}
+    return nodes, edges
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    text = color.lstrip("#")
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+def _drawn_graph(graph: nx.Graph, *, gexf: bool) -> nx.MultiDiGraph:
+    """Return :func:`flat_graph` of *graph* with the page's drawing added (GEXF ``viz`` or GraphML attributes)."""
+    flat = flat_graph(graph)
+    node_style, edge_style = drawing(graph)
+    for node, style in node_style.items():
+        attrs = flat.nodes[xml_text(node)]
+        r, g, b = _rgb(style["color"])
+        if gexf:
+            attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": style["size"],
+                            "position": {"x": float(style["x"]), "y": float(-style["y"]), "z": 0.0},
+                            "shape": _GEXF_SHAPES.get(style["shape"], "disc")}
+        else:
+            attrs.update(x=float(style["x"]), y=float(-style["y"]), size=float(style["size"]),
+                         r=r, g=g, b=b, color=style["color"].lower())
+    for (u, v, key), style in edge_style.items():
+        ids = (xml_text(u), xml_text(v), xml_text(key))
+        if not flat.has_edge(*ids):  # an undirected relation's mirror, written once
+            continue
+        attrs = flat.edges[ids]
+        r, g, b = _rgb(style["color"])
+        if gexf:
+            attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "thickness": 1.0,
+                            "shape": "dashed" if style["dashed"] else "solid"}
+        else:
+            attrs.update(r=r, g=g, b=b, color=style["color"].lower(),
+                         line="dashed" if style["dashed"] else "solid")
+    return flat
+
+
 def _write_graphml(graph: nx.Graph, path: Path) -> None:
-    nx.write_graphml(flat_graph(graph), path, encoding="utf-8", prettyprint=True)
+    nx.write_graphml(_drawn_graph(graph, gexf=False), path, encoding="utf-8", prettyprint=True)
 
 
 def _write_gexf(graph: nx.Graph, path: Path) -> None:
-    nx.write_gexf(flat_graph(graph), path, encoding="utf-8", prettyprint=True)
+    """Write GEXF 1.2; its ``lastmodifieddate`` is ``SOURCE_DATE_EPOCH``'s day when that is set (reproducible files)."""
+    import os
+    import time
+
+    from networkx.readwrite.gexf import GEXFWriter
+
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    writer.add_graph(_drawn_graph(graph, gexf=True))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        meta = writer.xml.find("meta")
+        if meta is not None:
+            meta.set("lastmodifieddate", time.strftime("%Y-%m-%d", time.gmtime(int(epoch))))
+    writer.write(path)
 
 
 def _write_json(graph: nx.Graph, path: Path) -> None:

@@ -74,3 +74,74 @@ def test_format_from_the_suffix_or_by_name(tmp_path):
         format_for("x", "dot")
     with pytest.raises(KGError, match="cannot tell the graph format"):
         write_graph(nx.MultiDiGraph(), tmp_path / "x.txt")
+
+
+# ---- the page's drawing in the files; control characters -----------------------------------------
+
+GEXF_VIZ = "{http://www.gexf.net/1.2draft/viz}"
+
+
+def test_gexf_carries_the_pages_colours_sizes_and_positions(real_kg, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from kg.render import FATE_STYLES, STATUS_STYLES, network_page
+    from tests.test_explorer import page_data
+
+    net = project(real_kg, view="overview")
+    page = {n["id"]: n for n in page_data(network_page(net))["nodes"]}
+    root = ET.parse(write_graph(net, tmp_path / "o.gexf")).getroot()
+    ns = {"g": root.tag.split("}")[0].strip("{")}
+    nodes = root.findall(".//g:node", ns)
+    assert len(nodes) == net.number_of_nodes()
+    for node in nodes:
+        drawn = page[node.get("id")]
+        position, color, size = (node.find(GEXF_VIZ + tag) for tag in ("position", "color", "size"))
+        assert (float(position.get("x")), float(position.get("y"))) == (drawn["x"], -drawn["y"])
+        fill = drawn["color"]["background"] if isinstance(drawn["color"], dict) else drawn["color"]
+        assert "#{:02X}{:02X}{:02X}".format(*(int(color.get(c)) for c in "rgb")) == fill.upper()
+        assert float(size.get("value")) == drawn["size"]
+    bukharin = root.find(".//g:node[@id='https://w3id.org/moscow-trials/id/person/nikolai-bukharin']", ns)
+    assert bukharin.find(GEXF_VIZ + "color").get("r") == str(int(FATE_STYLES["executed"]["color"][1:3], 16))
+    shapes = {edge.find(GEXF_VIZ + "shape").get("value") for edge in root.findall(".//g:edge", ns)}
+    assert shapes == {"solid", "dashed"}  # established and alleged edges both drawn, told apart
+    alleged = STATUS_STYLES["alleged"]["color"].lower()
+    assert any("#{:02x}{:02x}{:02x}".format(*(int(e.find(GEXF_VIZ + "color").get(c)) for c in "rgb")) == alleged
+               for e in root.findall(".//g:edge", ns))
+
+
+def test_graphml_carries_the_same_drawing_as_attributes(fixture_kg, tmp_path):
+    from kg.graph_exports import drawing
+
+    net = project(fixture_kg, view="overview")
+    back = nx.read_graphml(write_graph(net, tmp_path / "o.graphml"), force_multigraph=True)
+    nodes, _ = drawing(net)
+    anna = back.nodes[A]
+    assert (anna["x"], anna["y"], anna["size"]) == (nodes[A]["x"], -nodes[A]["y"], nodes[A]["size"])
+    assert anna["color"] == "#b2182b" and (anna["r"], anna["g"], anna["b"]) == (0xB2, 0x18, 0x2B)  # executed
+    assert {d["line"] for *_, d in back.edges(data=True)} <= {"solid", "dashed"}
+    assert drawing(net) == drawing(net.copy())  # seeded: the same file every time
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_control_characters_in_labels_give_well_formed_xml(tmp_path, fmt):
+    import xml.etree.ElementTree as ET
+
+    g = nx.MultiDiGraph()
+    g.add_node("a\x01", label="Bell\x07 ring\x1b[0m", kind="person", alt_labels=["nul\x00", "ok"])
+    g.add_node("b", label="tab\tand newline\nkept")
+    g.add_edge("a\x01", "b", key="k\x0b", relation="named\x0c", status="alleged")
+    path = write_graph(g, tmp_path / f"c{GRAPH_FORMATS[fmt].suffix}")
+    ET.parse(path)  # raised "not well-formed (invalid token)" before
+    back = read(path, fmt)
+    assert back.nodes["a\u2401"]["label"] == "Bell\u2407 ring\u241b[0m"
+    assert back.nodes["a\u2401"]["alt_labels"] == "nul\u2400 | ok"
+    assert back.nodes["b"]["label"] == "tab\tand newline\nkept"
+    assert [d["label"] for *_, d in back.edges(data=True)] == ["named\u240c"]
+
+
+def test_gexf_is_reproducible_under_source_date_epoch(fixture_kg, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")  # 2000-01-01
+    net = project(fixture_kg, view="overview")
+    first = write_graph(net, tmp_path / "a.gexf").read_bytes()
+    assert b'lastmodifieddate="2000-01-01"' in first
+    assert write_graph(net.copy(), tmp_path / "b.gexf").read_bytes() == first
