@@ -18,7 +18,10 @@ def _to_date(struct: object) -> dt.date | None:
     return dt.date(*struct[:3])  # type: ignore[index]
 
 
-_PLAIN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: ASCII digits only: ``\\d`` would also take full-width and other scripts' digits (``１９３７``), which
+#: EDTF does not allow. A "month" of 21-41 is an EDTF season (``1937-21`` = spring 1937): left to ``edtf``.
+_PLAIN = re.compile(r"^([0-9]{4})(?:-(0[1-9]|1[0-2])(?:-([0-9]{2}))?)?$")
+_ASCII = re.compile(r"^[\x20-\x7e]*$")
 
 
 def _plain_bounds(text: str) -> tuple[dt.date, dt.date] | None:
@@ -55,6 +58,10 @@ def edtf_bounds(text: str) -> tuple[dt.date | None, dt.date | None]:
     (datetime.date(1936, 8, 19), datetime.date(1936, 8, 24))
     """
     text = text.strip()
+    if not _ASCII.match(text):
+        bad = next(c for c in text if not _ASCII.match(c))
+        raise ValueError(f"not a valid EDTF date: {text!r} (it contains {bad!r}, U+{ord(bad):04X}; "
+                         "EDTF is written in ASCII digits 0-9)")
     try:
         if text.count("/") == 1 and ".." not in text:
             start, end = (_plain_bounds(part) for part in text.split("/"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from . import paths
@@ -18,7 +18,8 @@ from .dates import edtf_span
 from .errors import InvalidDataError
 from .namespaces import MT
 
-__all__ = ["ACT_PREDICATES", "ALLEGED_ONLY", "LAYER_PREFIXES", "date_bounds", "derive_layers", "facts_view", "rule_files"]
+__all__ = ["ACT_PREDICATES", "DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "alleged_only", "date_bounds", "derive_layers", "facts_view", "rule_files",
+           "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
@@ -28,8 +29,30 @@ LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
 #: charge itself: these are the only triples of a non-Established statement the fact rules may see.
 ACT_PREDICATES = frozenset({RDF.type, MT.person, MT.trial, MT.inAbsentia})
 
-#: Properties that belong to the alleged layer only; the validator fails if one reaches the fact layer.
-ALLEGED_ONLY = frozenset({MT.allegedlyGuiltyOf, MT.allegedlyMetWith, MT.allegedlyConspiredWith})
+#: The date bounds :func:`date_bounds` writes for every ``mt:edtf`` (earliest begin, latest begin,
+#: earliest end, latest end): derived, so a data file may not type them (the loader refuses).
+DATE_BOUND_PROPERTIES = (MT.earliest, MT.beginLatest, MT.endEarliest, MT.latest)
+
+
+def rule_predicates(layer: str) -> frozenset[URIRef]:
+    """Return the predicates that the rules of *layer* write (their ``CONSTRUCT`` templates).
+
+    Read from the rule files themselves, so the list cannot drift from what the build derives.
+    """
+    from rdflib.plugins.sparql import prepareQuery
+
+    found: set[URIRef] = set()
+    for lay, path in rule_files():
+        if lay == layer:
+            template = prepareQuery(path.read_text(encoding="utf-8")).algebra.get("template") or []
+            found |= {p for _s, p, _o in template if isinstance(p, URIRef)}
+    return frozenset(found)
+
+
+def alleged_only() -> frozenset[URIRef]:
+    """Return the properties that belong to the alleged layer only (written by ``alleged-*.rq`` and by no
+    established rule): the validator fails if one reaches the fact layer."""
+    return rule_predicates("alleged") - rule_predicates("established")
 
 
 def facts_view(graph: Graph) -> Graph:
@@ -69,7 +92,7 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
     bound the part that is certain (what an alibi must cover).
     """
     out = Graph()
-    properties = (MT.earliest, MT.beginLatest, MT.endEarliest, MT.latest)
+    properties = DATE_BOUND_PROPERTIES
     for statement, value in graph.subject_objects(MT.edtf):
         try:
             bounds = edtf_span(str(value))

@@ -16,7 +16,7 @@ from . import paths
 from .errors import DataSyntaxError
 from .namespaces import bind_prefixes
 
-__all__ = ["KnowledgeGraph", "data_files", "load", "parse_turtle_file"]
+__all__ = ["KnowledgeGraph", "data_files", "line_of_triple", "load", "parse_turtle_file"]
 
 Progress = Callable[[str], None]
 
@@ -142,11 +142,76 @@ def _line_of(path: Path, needle: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
+_PREFIX_LINE = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.\-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\\U0000[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _tokens(text: str, term: Node) -> list[str]:
+    """Return the ways *term* can be written in Turtle *text*: ``<iri>`` and ``prefix:local`` forms."""
+    if not isinstance(term, URIRef):
+        return [f'"{term}"'] if isinstance(term, Literal) else []
+    iri = str(term)
+    found = [f"<{iri}>"]
+    for prefix, namespace in _PREFIX_LINE.findall(text):
+        if namespace and iri.startswith(namespace) and iri != namespace:
+            found.append(f"{prefix}:{iri[len(namespace):]}")
+    return found
+
+
+def _positions(text: str, tokens: list[str]) -> list[int]:
+    """Return the offsets in *text* where one of *tokens* stands as a whole term, in order."""
+    found: list[int] = []
+    for token in tokens:
+        pattern = re.escape(token) if token[0] in '<"' else r"(?<![\w:\-])" + re.escape(token) + r"(?![\w\-])"
+        found += [m.start() for m in re.finditer(pattern, text)]
+    return sorted(found)
+
+
+def line_of_triple(path: Path, s: Node, p: Node, o: Node | None = None) -> int | None:
+    """Return the 1-based line of *path* where the triple ``s p o`` is written, or None if not found.
+
+    Parsers give no positions for triples, so the triple is found in the text: the first place the
+    predicate is written after the subject (as ``<iri>`` or with one of the file's prefixes),
+    preferring one followed by the object; failing that, the subject's line. For error messages only.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    subjects = _positions(text, _tokens(text, s))
+    predicates = _positions(text, _tokens(text, p))
+    objects = _positions(text, _tokens(text, o)) if o is not None else []
+    start = subjects[0] if subjects else 0
+    after = [at for at in predicates if at > start] or predicates
+    with_object = [at for at in after if any(at < ob <= at + 400 for ob in objects)]
+    at = (with_object or after or subjects or [-1])[0]
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def _checked(path: Path, triples: list[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
     """Return *triples*, or raise :class:`DataSyntaxError` at the first literal that is not a valid
-    value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on."""
+    value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on.
+
+    Also refused, by line: a lone UTF-16 surrogate (``"\\uD800"``: no UTF-8 writer can write it, so
+    every export would fail later), and an IRI that Turtle resolved against the file's own path
+    (``<foo>``, ``<#x>``, ``<file:///…>``): published, it would show the curator's disk.
+    """
+    base = path.resolve().as_uri()
     for triple in triples:
         for term in triple:
+            if isinstance(term, URIRef) and term.startswith("file:"):
+                written = str(term)[len(base):] if term.startswith(base) else (
+                    str(term)[len(base.rsplit("/", 1)[0]) + 1:] if term.startswith(base.rsplit("/", 1)[0] + "/")
+                    else str(term))
+                line = _line_of(path, f"<{written}>") or _line_of(path, "<file:")
+                raise DataSyntaxError(path, line, f"<{written}> is a relative IRI (or a file: IRI): it would publish "
+                                      f"a path on this computer ({term}); write a full https:// IRI or a prefixed "
+                                      "name such as person:slug")
+            if isinstance(term, (URIRef, Literal)) and _SURROGATE.search(term):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found = _SURROGATE_ESCAPE.search(text)
+                line = text.count("\n", 0, found.start()) + 1 if found else None
+                raise DataSyntaxError(path, line, "a \\u escape names a lone UTF-16 surrogate (U+D800 to U+DFFF), "
+                                      "which is not a character: write the character itself, or one \\U escape "
+                                      "for characters beyond U+FFFF")
             if isinstance(term, URIRef) and _NOT_IN_IRI.search(term):
                 line = _line_of(path, str(term))
                 bad = _NOT_IN_IRI.search(term).group(0)  # type: ignore[union-attr]
@@ -164,6 +229,32 @@ def _checked(path: Path, triples: list[tuple[Node, Node, Node]]) -> list[tuple[N
             why = "no such date, or not YYYY-MM-DD" if kind == "xsd:date" else "a value of the wrong form"
             raise DataSyntaxError(path, line, f"{short!r} is not a valid {kind} ({why})")
     return triples
+
+
+def _derived_properties(ontology: Iterable[tuple[Node, Node, Node]]) -> frozenset[Node]:
+    """Return the properties only the build may write: every ``mt:DerivedProperty`` of the ontology
+    (the fact layer's and the alleged layer's) and the date bounds that :mod:`kg.derive` computes."""
+    from rdflib.namespace import RDF
+
+    from .derive import DATE_BOUND_PROPERTIES
+    from .namespaces import MT
+
+    declared = {s for s, p, o in ontology if p == RDF.type and o == MT.DerivedProperty}
+    return frozenset(declared | set(DATE_BOUND_PROPERTIES))
+
+
+def _refuse_derived(path: Path, triple: tuple[Node, Node, Node]) -> None:
+    """Raise :class:`DataSyntaxError` at the line of a hand-typed derived triple: facts come only from
+    Established statements, and claims only from claims, by construction."""
+    from .namespaces import bind_prefixes
+
+    names = bind_prefixes(Graph()).namespace_manager
+    s, p, _o = triple
+    raise DataSyntaxError(path, line_of_triple(path, *triple),
+                          f"{names.normalizeUri(p)} on {names.normalizeUri(s)} is derived by the build, "  # type: ignore[arg-type]
+                          "never typed: write the statement it comes from (an "
+                          "mt:Birth, mt:Death, mt:Accusation … with a status and a source, or an mt:edtf date; see "
+                          "graph_data/README.md)")
 
 
 def _short_datatype(datatype: object) -> str:
@@ -210,10 +301,14 @@ def load(
     cache: dict = {}
     with _quiet_literal_warnings():
         read = [(path, _checked(path, _read_turtle(path, cache))) for path in files]
+    in_ontology = {path: paths.ONTOLOGY_DIR in path.resolve().parents for path, _triples in read}
+    written_by_build = _derived_properties(t for path, triples in read if in_ontology[path] for t in triples)
     for path, triples in read:
-        target = ontology if paths.ONTOLOGY_DIR in path.resolve().parents else curated
-        for s, _p, _o in triples:
+        target = ontology if in_ontology[path] else curated
+        for s, p, o in triples:
             origin.setdefault(s, path)
+            if p in written_by_build and not in_ontology[path]:
+                _refuse_derived(path, (s, p, o))
         target.addN((s, p, o, target) for s, p, o in triples)
     if progress:
         progress(f"parsed {len(files)} files ({len(ontology) + len(curated)} triples)")

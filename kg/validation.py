@@ -93,6 +93,7 @@ def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
         kg.graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True
     )
     found = []
+    parsed: dict[Path, Graph] = {}
     for result in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
@@ -106,7 +107,11 @@ def _shacl_violations(kg: KnowledgeGraph, shapes: Graph) -> list[Violation]:
             text += f" (value: {_short(value, kg.graph)})"
         rule = _shape_name(shape, shapes, focus, kg.graph)
         file = kg.file_of(focus)
-        found.append(Violation(f"shacl {rule}", _short(focus, kg.graph), text, str(file or "")))
+        where = str(file or "")
+        if results.value(result, SH.sourceConstraintComponent) == SH.ClosedConstraintComponent:
+            # a property no data file may give this kind of entity: name the line that gives it
+            where = _where(kg, file, focus, path, value, parsed)
+        found.append(Violation(f"shacl {rule}", _short(focus, kg.graph), text, where))
     return found
 
 
@@ -125,20 +130,83 @@ def _check_violations(kg: KnowledgeGraph, checks: Iterable[Path]) -> list[Violat
 
 
 def _layer_leaks(kg: KnowledgeGraph) -> list[Violation]:
-    """Return violations for anything of the prosecution's world found in the established layer."""
-    from .derive import ALLEGED_ONLY
+    """Return violations for anything of the prosecution's world found in the established layer.
+
+    The layer read is the whole facts-only export (:func:`kg.exports.layer_graph`: the curated entity
+    triples as well as the derived ones), so a hand-typed triple is caught as surely as a faulty rule.
+    The alleged-only properties are those the ``alleged-*.rq`` rules write (read from the rules).
+    """
+    from .derive import alleged_only
+    from .exports import layer_graph
     from .namespaces import MT
 
-    established = kg.layers.get("established")
-    if established is None:
+    if kg.layers.get("established") is None:
         return []
+    established = layer_graph(kg, "established")
+    only_alleged = alleged_only()
     claims = {s for s, status in kg.graph.subject_objects(MT.status) if status != MT.Established}
     found = []
+    parsed: dict[Path, Graph] = {}
     for s, p, o in established:
-        if p in ALLEGED_ONLY or s in claims or o in claims:
+        if p in only_alleged or s in claims or o in claims:
+            file = kg.file_of(s)
             found.append(Violation("alleged-leak", _short(s, kg.graph),
-                                   f"the established layer holds an allegation: {_short(p, kg.graph)} {_short(o, kg.graph)}"))
+                                   f"the established layer holds an allegation: {_short(p, kg.graph)} {_short(o, kg.graph)}",
+                                   _where(kg, file, s, p, o, parsed)))
     return found
+
+
+def _where(kg: KnowledgeGraph, file: Path | None, s: object, p: object, o: object,
+           parsed: dict[Path, Graph] | None = None) -> str:
+    """Return ``file:line`` of the data file that writes the triple ``s p o``, else *file* (or "").
+
+    Only files that mention the subject's and the predicate's local names are parsed, each once per
+    *parsed* cache: violations are few, and this runs only for them.
+    """
+    from .loader import line_of_triple
+
+    parsed = {} if parsed is None else parsed
+
+    candidates = [f for f in ([file] if file else []) + [f for f in kg.files if f != file]
+                  if f is not None and paths.ONTOLOGY_DIR not in f.resolve().parents]
+    local = [str(term).rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1] for term in (s, p)]
+    for path in candidates:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not all(name in text for name in local):
+            continue
+        if path not in parsed:
+            try:
+                parsed[path] = parse_turtle_file(path)
+            except Exception:  # noqa: BLE001 - a file that no longer parses cannot be the one
+                parsed[path] = Graph()
+        if (s, p, o) in parsed[path]:
+            line = line_of_triple(path, s, p, o)  # type: ignore[arg-type]
+            return f"{path}:{line}" if line else str(path)
+    return str(file or "")
+
+
+def _closed_shapes_accept_derived(shapes: Graph, kg: KnowledgeGraph) -> Graph:
+    """Return *shapes* with the build's own properties added to every closed shape's allowed list.
+
+    pySHACL sees the merged graph, where the derived triples (``mt:defendantIn`` …) sit on the same
+    entities as the curated ones. The loader refuses those properties in any data file, so in the
+    merged graph they can only come from the derivation rules: a closed shape lets them pass and keeps
+    its list to what a curator may write. The properties are read from the ontology, never listed here.
+    """
+    from rdflib.collection import Collection
+
+    from .derive import DATE_BOUND_PROPERTIES
+    from .namespaces import MT
+
+    written = set(kg.graph.subjects(RDF.type, MT.DerivedProperty)) | set(DATE_BOUND_PROPERTIES)
+    for shape in list(shapes.subjects(SH.closed, None)):
+        head = shapes.value(shape, SH.ignoredProperties)
+        if head is None:
+            continue
+        allowed = Collection(shapes, head)
+        for prop in sorted(written - set(allowed)):
+            allowed.append(prop)
+    return shapes
 
 
 def validate(
@@ -166,7 +234,7 @@ def start_validation(
     other core; the checks and the layer test run here meanwhile. If the child fails for any
     reason, the shapes are checked again in this process: the report is the same either way.
     """
-    shapes = parse_turtle_file(shapes_file or paths.SHAPES_FILE)
+    shapes = _closed_shapes_accept_derived(parse_turtle_file(shapes_file or paths.SHAPES_FILE), kg)
     checks = list(check_files() if checks is None else checks)
     from rdflib.plugins.stores.memory import Memory
 
