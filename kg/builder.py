@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .atomic import folder_lock, interrupts_deferred, write_bytes_atomic
+from .atomic import folder_lock, write_files_atomic
 from .errors import ValidationFailed
 from .exports import layer_graph, serialize
 from .loader import KnowledgeGraph, load
 from .namespaces import MT
+from .citations import citation_index, with_citations
 from .queries import run_query
 from .validation import ValidationReport, start_validation
 
@@ -77,8 +78,11 @@ def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: 
         for fmt, ext in (("turtle", "ttl"), ("json-ld", "jsonld"), ("nt", "nt"))]
     for layer in ("established", "alleged"):
         outputs.append((out_dir / f"moscow-trials.{layer}.ttl", serialize(layer_graph(kg, layer), "turtle")))
+    # tables are for people: a source column shows formatted citations of the works, not source IRIs
+    citations = citation_index(kg)
     for name in BUILD_TABLES:
-        outputs.append((out_dir / "tables" / f"{name}.csv", run_query(kg, name).to_csv().encode("utf-8")))
+        table = with_citations(run_query(kg, name), citations)
+        outputs.append((out_dir / "tables" / f"{name}.csv", table.to_csv().encode("utf-8")))
     from .network import project
     from .render import network_page
 
@@ -90,8 +94,9 @@ def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: 
     if not report.conforms:
         raise ValidationFailed(report)
     say(f"writing {len(outputs)} files")
-    with interrupts_deferred():  # tens of milliseconds: the folder gets every new file or none
-        files = [write_bytes_atomic(path, data) for path, data in outputs]
+    # every file written in full first, then all renamed with interrupts held: a full disk or a
+    # signal leaves the folder with every new file or none (kg.atomic.write_files_atomic)
+    files = write_files_atomic(outputs)
     say(f"wrote {len(files)} files ({len(BUILD_TABLES)} answered questions among them)")
     say(f"drew the {network_view} network: {net.number_of_nodes()} nodes, {net.number_of_edges()} edges")
     return BuildResult(kg=kg, report=report, files=files, counts=counts_by_class(kg),
