@@ -121,3 +121,60 @@ def test_kg_root_without_data_is_an_error_not_an_empty_answer(tmp_path):
 def test_install_and_first_answer_are_quick(installed):
     # wheel build and install together: the CI step stays well under a minute
     assert installed["build_s"] + installed["install_s"] < 60, installed
+
+
+# ---- identifiers that resolve: docs/w3id/.htaccess sends every page IRI to a file the site has ------
+
+W3ID_RULES = CHECKOUT / "docs" / "w3id" / ".htaccess"
+PUBLISHED = "https://moscow-trials.example.org/"
+
+
+def _rewrite(rules: str, path: str, accept: str) -> tuple[int, str] | None:
+    """Return (status, location) for *path* below https://w3id.org/moscow-trials/, as mod_rewrite would.
+
+    Enough of mod_rewrite for these rules: ``RewriteCond %{HTTP_ACCEPT} REGEX [OR]`` lines guard the
+    next ``RewriteRule PATTERN TARGET [R=NNN,L]``; the first rule that matches wins.
+    """
+    import re
+
+    conditions: list[tuple[str, bool]] = []
+    for line in rules.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "RewriteCond":
+            conditions.append((words[2], "[OR]" in words[3:]))
+        elif words[0] == "RewriteRule":
+            ok, pending_or = True, False
+            for regex, is_or in conditions:
+                hit = re.search(regex, accept) is not None
+                ok = (ok or hit) if pending_or else (ok and hit)
+                pending_or = is_or
+            conditions = []
+            match = re.fullmatch(words[1].lstrip("^").rstrip("$"), path)
+            if ok and match:
+                status = int(re.search(r"R=(\d+)", words[3]).group(1))
+                return status, match.expand(words[2].replace("$", "\\"))
+    return None
+
+
+def test_w3id_rules_send_every_person_and_trial_to_its_page_and_document(installed):
+    rules = W3ID_RULES.read_text(encoding="utf-8")
+    site = installed["work"] / "build" / "site"
+    if not (site / "index.html").exists():  # the site test writes it; this test may run alone
+        assert _kg(installed, "site", timeout=180).returncode == 0
+    pages = sorted(site.glob("person/*.html")) + sorted(site.glob("trial/*.html"))
+    pages = [p for p in pages if not p.name.endswith(".network.html")]
+    assert len(pages) > 100
+    for page in pages:
+        iri_path = f"id/{page.parent.name}/{page.stem}"
+        for accept, suffix in (("text/html,application/xhtml+xml", ".html"), ("application/ld+json", ".jsonld")):
+            status, location = _rewrite(rules, iri_path, accept)
+            assert status == 303 and location.startswith(PUBLISHED + "site/"), (iri_path, location)
+            assert (site / location[len(PUBLISHED + "site/"):]).is_file(), (iri_path, location)
+            assert location.endswith(suffix)
+    # a place has no page: people get the index, machines the whole graph
+    assert _rewrite(rules, "id/place/moscow", "text/html") == (303, PUBLISHED + "site/index.html")
+    assert _rewrite(rules, "id/place/moscow", "text/turtle") == (303, PUBLISHED + "moscow-trials.ttl")
+    assert _rewrite(rules, "ontology", "application/ld+json") == (303, PUBLISHED + "moscow-trials.jsonld")
+    assert _rewrite(rules, "id/person/../../etc", "text/html")[1] == PUBLISHED + "site/index.html"  # no path games
