@@ -84,8 +84,8 @@ def data_root() -> Path:
         if _has_data(root):
             return root
     raise NoGraphData(f"no graph data found: neither a checkout ({_CHECKOUT / _MARKER}) nor the package's "
-                      f"own copy ({_WHEEL_DATA / _MARKER}) exists. Reinstall the package from a wheel or "
-                      "a checkout (pip install moscow-trials-kg, or pip install . in the repository), "
+                      f"own copy ({_WHEEL_DATA / _MARKER}) exists. Reinstall the package from a checkout of the "
+                      "repository (pip install . there, or make run) or from a wheel built there, "
                       "or set KG_ROOT to a folder with ontology/ and graph_data/")
 
 

@@ -178,3 +178,27 @@ def test_w3id_rules_send_every_person_and_trial_to_its_page_and_document(install
     assert _rewrite(rules, "id/place/moscow", "text/turtle") == (303, PUBLISHED + "moscow-trials.ttl")
     assert _rewrite(rules, "ontology", "application/ld+json") == (303, PUBLISHED + "moscow-trials.jsonld")
     assert _rewrite(rules, "id/person/../../etc", "text/html")[1] == PUBLISHED + "site/index.html"  # no path games
+
+
+# ---- make run leaves every README example working ---------------------------------------------------
+
+def test_make_run_installs_what_the_readme_examples_use_and_builds_the_site():
+    import re
+    import tomllib
+
+    makefile = (CHECKOUT / "Makefile").read_text(encoding="utf-8")
+    installed = makefile[makefile.index("$(VENV)/.installed:"):makefile.index("$(VENV)/.installed-test:")]
+    extras = set(re.search(r"-e '\.\[([a-z,]+)\]'", installed).group(1).split(","))
+    assert {"server", "notebook"} <= extras
+    assert "ipykernel install" in installed  # the notebooks' kernel, for Jupyter and VS Code
+    optional = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    needed = {"server": "oxigraph", "notebook": "pandas"}  # kg serve; rows.to_dataframe()
+    for extra, package in needed.items():
+        assert any(req.startswith(package) for req in optional[extra]), (extra, package)
+    assert any(req.startswith("ipykernel") for req in optional["notebook"])
+    run = makefile[makefile.index("\nrun:"):]
+    run = run[:run.index("\n\n")]
+    assert "$(BIN)/kg build" in run and "$(BIN)/kg site" in run
+    assert "build/site/index.html" in run and "build/network.html" in run  # ends by naming the two files
+    readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
+    assert "to_dataframe()" in readme and "kg serve" in readme and "notebooks/03-claims-vs-facts.ipynb" in readme
