@@ -1,6 +1,7 @@
 """Timeline figures: arrests, trials, verdicts, executions and rehabilitations, as PNG or SVG.
 
-Three figures from one table of events (``projections/timeline-events.rq``):
+Three figures from one table of events, read from the named questions the site reads (``timeline``,
+``trials``, ``in-absentia``, ``profiles``):
 
 * every trial (no option): one row per trial, its hearing dates as a bar, and its defendants'
   arrests, verdicts, executions and rehabilitations as markers sized by how many fell on a day;
@@ -39,7 +40,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import paths
 from .atomic import write_bytes_atomic
 from .errors import KGError
 from .render import FATE_STYLES, KIND_STYLES, REHABILITATED_STYLE
@@ -75,6 +75,12 @@ def _date(term: Any) -> dt.date:
     return dt.date.fromisoformat(_text(term)[:10])
 
 
+#: How a class of statement of the ``timeline`` question is drawn (the trial's hearings come from ``trials``).
+_EVENT_OF_CLASS = {"Arrest": "arrest", "Sentence": "verdict", "Rehabilitation": "rehabilitation",
+                   "RehabilitationRefused": "rehabilitation refused"}
+_CLAIM_STATUSES = {"alleged", "fabricated"}
+
+
 def timeline_events(graph: Any, *, trial: str | None = None, person: str | None = None) -> list[dict[str, Any]]:
     """Return the dated events of the people charged at the trials, as plain dicts in date order.
 
@@ -83,35 +89,63 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
     ``event`` (a key of :data:`EVENT_STYLES`), ``start`` and ``end`` (``datetime.date``), ``edtf``,
     ``detail``, ``trial``, ``trial_name``, ``status`` (``established``, ``disputed`` …),
     ``statement`` and ``sources`` (a list).
+
+    One source of truth: the events are read from the named questions the pages read — ``timeline`` (every
+    dated statement of a life, with its bounds), ``trials`` (the hearing dates; several values are disputed
+    ones, each drawn) and ``in-absentia`` — never from a query of the figure's own.
     """
-    from .queries import read_records, resolve_iri
+    from .dates import edtf_bounds
+    from .queries import resolve_iri, run_query
 
     graph = getattr(graph, "graph", graph)
     if trial and person:
         raise KGError("give a trial or a person, not both")
     trial_iri = str(resolve_iri(graph, trial, hint="trial")) if trial else ""
     person_iri = str(resolve_iri(graph, person, hint="person")) if person else ""
-    rq = paths.PROJECTIONS_DIR / "timeline-events.rq"
-    events = []
-    for row in read_records(graph, rq):
-        status = _text(row.get("status")).rsplit("#", 1)[-1].lower()
-        events.append({
-            "person": _text(row["person"]), "name": _text(row["name"]), "event": _text(row["event"]),
-            "start": _date(row["start"]), "end": _date(row["end"]), "edtf": _text(row.get("edtf")),
-            "detail": _text(row.get("detail")), "trial": _text(row.get("trial")),
-            "trial_name": _text(row.get("trial_name")), "status": status,
-            "statement": _text(row.get("statement")), "sources": _text(row.get("sources")).split(),
-        })
+    trials = {r["trial"]: r for r in run_query(graph, "trials").records()}
+    absent = {(r["person"], r["trial"]) for r in run_query(graph, "in-absentia").records()}
+    names = {r["person"]: r["name"] for r in run_query(graph, "profiles").records()}
+    rows = run_query(graph, "timeline", {"person": person_iri} if person_iri else {}).records()
+    charged = {r["person"] for r in rows if r["class"].endswith("#Accusation") and r["role"] == "subject"}
+    events: list[dict[str, Any]] = []
+    hearings: set[tuple[str, str, str]] = set()
+    for r in rows:
+        kind = r["class"].rsplit("#", 1)[-1]
+        status = str(r.get("status") or "")
+        if r["role"] != "subject" or r["person"] not in charged:
+            continue
+        base = {"person": r["person"], "name": names.get(r["person"], r["person"]), "trial": r.get("trial") or "",
+                "trial_name": trials.get(r.get("trial") or "", {}).get("name", ""), "statement": r["statement"],
+                "sources": str(r.get("sources") or "").split(), "detail": ""}
+        if kind == "Accusation" and base["trial"] in trials:
+            dates = str(trials[base["trial"]].get("dates") or "").split(" | ")
+            for edtf in filter(None, dates):
+                if (r["person"], base["trial"], edtf) in hearings:
+                    continue  # two accusation statements at one trial: one hearing
+                hearings.add((r["person"], base["trial"], edtf))
+                first, last = edtf_bounds(edtf)
+                events.append({**base, "event": "tried in absentia" if (r["person"], base["trial"]) in absent
+                               else "trial", "start": first, "end": last, "edtf": edtf,
+                               "status": "disputed" if len(dates) > 1 else "established"})
+            continue
+        if status in _CLAIM_STATUSES or not r.get("date") or not r.get("earliest") or kind not in {*_EVENT_OF_CLASS, "Death"}:
+            continue  # a claim is no event (the accusation above is drawn as the trial it was made at)
+        event = _EVENT_OF_CLASS.get(kind) or ("execution" if r.get("manner") == "executed" else "death")
+        if kind == "Sentence":
+            base["detail"] = str(r.get("penalty") or "") + (f", {r['term_years']} years" if r.get("term_years") else "")
+        elif kind == "Death":
+            base["detail"] = str(r.get("manner") or "")
+        events.append({**base, "event": event, "start": _date(r["earliest"]), "end": _date(r.get("latest") or r["earliest"]),
+                       "edtf": str(r["date"]), "status": status})
     if person_iri:
-        events = [e for e in events if e["person"] == person_iri]
         if not events:
             raise KGError(f"{person!r} ({person_iri}) was charged at no trial or has no dated event")
     elif trial_iri:
-        charged = {e["person"] for e in events if e["event"] in _SPANS and e["trial"] == trial_iri}
-        if not charged:
+        at_trial = {e["person"] for e in events if e["event"] in _SPANS and e["trial"] == trial_iri}
+        if not at_trial:
             raise KGError(f"{trial!r} ({trial_iri}) has no dated hearing or no one charged at it")
-        events = [e for e in events if e["person"] in charged]
-    events.sort(key=lambda e: (e["start"], e["name"], _ORDER.get(e["event"], 99), e["statement"]))
+        events = [e for e in events if e["person"] in at_trial]
+    events.sort(key=lambda e: (e["start"], e["name"], _ORDER.get(e["event"], 99), e["statement"], e["edtf"]))
     return events
 
 

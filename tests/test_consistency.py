@@ -263,3 +263,19 @@ def test_cc1917_recount_counts_each_member_once(real_kg):
     names = [name for r in rows for name in r["names"].split("; ")]
     assert len(names) == len(set(names)), Counter(names).most_common(2)
     assert sum(r["members"] for r in rows) == len(names)
+
+
+def test_timeline_figure_reads_the_same_statements_as_the_pages(real_kg, data):
+    """The figure's events are the pages' dated arrests, verdicts, deaths and rehabilitations (one source)."""
+    from kg.timeline import timeline_events
+
+    drawn = {e["statement"] for e in timeline_events(real_kg) if e["event"] not in {"trial", "tried in absentia"}}
+    kinds = {"Arrest", "Sentence", "Death", "Rehabilitation", "RehabilitationRefused"}
+    on_pages = {e["statement"] for p in data.people.values() if p["accusations"] for e in p["timeline"]
+                if e["class"] in kinds and e["role"] == "subject" and e["date"] and not e["allegation"]
+                and e["when"] and e["latest"]}
+    assert drawn <= on_pages
+    assert len(on_pages - drawn) <= len(on_pages) // 50  # only open-ended dates ("../1936-01") are not drawn
+    # a year-only arrest keeps its whole year: Kamenev's arrest "1934" spans 1 January to 31 December
+    kamenev = [e for e in timeline_events(real_kg, person="person:lev-kamenev") if e["event"] == "arrest"]
+    assert kamenev and all(e["end"] > e["start"] for e in kamenev if len(e["edtf"]) < 10)

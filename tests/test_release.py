@@ -28,13 +28,25 @@ VERSION = "9.9.9-test"
 EPOCH = "1767225600"
 
 
-def _release(out: Path) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory) -> Path:
+    """One copy of the data for every release of this module: "the same commit", even while curators edit."""
+    root = tmp_path_factory.mktemp("data")
+    shutil.copytree(paths.ONTOLOGY_DIR, root / "ontology")
+    shutil.copytree(paths.GRAPH_DATA_DIR, root / "graph_data")
+    if (paths.REPO_ROOT / "LICENSE-DATA").is_file():
+        shutil.copy(paths.REPO_ROOT / "LICENSE-DATA", root / "LICENSE-DATA")
+    return root
+
+
+def _release(out: Path, root: Path) -> subprocess.CompletedProcess[str]:
     import os
 
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
-        return run_kg("release", "-o", str(out), "--version", VERSION, timeout=600)
+        return run_kg("release", "-o", str(out), "--version", VERSION, root=root, build=out.parent / "build",
+                      timeout=600)
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
@@ -43,18 +55,18 @@ def _release(out: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> tuple[Path, str]:
+def bundle(tmp_path_factory, snapshot) -> tuple[Path, str]:
     """The release written by `kg release -o DIR --version V` (once for the module), and what the CLI printed."""
     out = tmp_path_factory.mktemp("release") / f"moscow-trials-{VERSION}"
-    done = _release(out)
+    done = _release(out, snapshot)
     assert done.returncode == 0, done.stderr
     return out, done.stdout
 
 
-def test_two_releases_of_the_same_commit_are_byte_identical(bundle, tmp_path):
+def test_two_releases_of_the_same_commit_are_byte_identical(bundle, snapshot, tmp_path):
     """Issue 14.5: two `kg release` runs with the same SOURCE_DATE_EPOCH differed in 25 files and SHA256SUMS."""
     again = tmp_path / f"moscow-trials-{VERSION}"
-    done = _release(again)
+    done = _release(again, snapshot)
     assert done.returncode == 0, done.stderr
     first = (bundle[0] / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
     second = (again / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
