@@ -703,9 +703,6 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     say = progress or (lambda _m: None)
     start = time.perf_counter()
     out = Path(out_dir)
-    from .atomic import claim_output_folder
-
-    owned = claim_output_folder(out, "kg site")  # refuses a folder of someone else's files, before any work
     env = _environment()
     result = SiteResult(out_dir=out)
 
@@ -762,8 +759,7 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in pool.map(lambda job: write_text_atomic(*job), jobs):
             pass
-    _remove_stale(owned, set(result.files))
-    owned.commit(result.files)
+    _remove_stale(out, set(result.files))
     result.seconds = time.perf_counter() - start
     return result
 
@@ -774,16 +770,12 @@ def _markup(text: str) -> Any:
     return Markup(text)
 
 
-def _remove_stale(owned: Any, written: set[Path]) -> None:
-    """Remove pages and documents of a previous run for entities no longer in the data.
-
-    Only files the previous run recorded in the folder's marker (:func:`kg.atomic.claim_output_folder`)
-    are candidates: a file the user put there is never removed.
-    """
-    owned.written = written
-    for path in owned.stale():
-        if path.suffix in {".html", ".jsonld"} and path.parent.name in {"person", "trial"}:
-            path.unlink()
+def _remove_stale(out: Path, written: set[Path]) -> None:
+    """Remove pages and documents of a previous run for entities no longer in the data."""
+    for folder in ("person", "trial"):
+        for path in (out / folder).glob("*"):
+            if path.suffix in {".html", ".jsonld"} and path not in written and path.is_file():
+                path.unlink()
 
 
 def build_site(kg: Any, out_dir: str | Path | None = None, *, progress: Progress | None = None) -> SiteResult:
