@@ -202,3 +202,38 @@ def test_make_run_installs_what_the_readme_examples_use_and_builds_the_site():
     assert "build/site/index.html" in run and "build/network.html" in run  # ends by naming the two files
     readme = (CHECKOUT / "README.md").read_text(encoding="utf-8")
     assert "to_dataframe()" in readme and "kg serve" in readme and "notebooks/03-claims-vs-facts.ipynb" in readme
+
+
+# ---- a hosted copy: kg site --base-url --------------------------------------------------------------
+
+def test_a_hosted_site_links_absolutely_and_names_its_canonical_address(fixture_kg, tmp_path):
+    import re
+
+    from kg.errors import ParameterError
+    from kg.hosting import check_base_url, host_site
+    from kg.site import build_site
+
+    base = "https://hosted.test/moscow-trials/site/"
+    out = build_site(fixture_kg, tmp_path / "site").out_dir
+    links = re.compile(r'<a\b[^>]*\shref="([^"]*)"')
+    relative = (out / "person" / "anna-alpha.html").read_text(encoding="utf-8")
+    local = [h for h in links.findall(relative) if not re.match(r"^([a-z]+:|#)", h)]
+    assert "../index.html" in local and any(h.startswith("../trial/") for h in local) and base not in relative
+    assert host_site(out, base) > 3
+    page = (out / "person" / "anna-alpha.html").read_text(encoding="utf-8")
+    assert page.count(f'<link rel="canonical" href="{base}person/anna-alpha.html">') == 1
+    assert 'href="../assets/site.css"' in page  # style sheets stay relative: the CSP allows the page's own files
+    hosted = [h for h in links.findall(page) if h.startswith(base)]
+    assert len(hosted) == len(local) and not [h for h in links.findall(page) if h.startswith("..")]
+    for href in hosted:  # every absolute link lands on a file the site has
+        assert (out / href[len(base):].split("#")[0]).is_file(), href
+    assert host_site(out, base) and (out / "person" / "anna-alpha.html").read_text(encoding="utf-8") == page  # idempotent
+    for bad in ("example.org/site", "ftp://example.org/", "https://example.org/?q=1", 'https://e.org/"><script>'):
+        with pytest.raises(ParameterError):
+            check_base_url(bad)
+
+
+def test_kg_site_refuses_a_bad_base_url_before_building(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kg", "site", "--base-url", "not a url", "-o", str(tmp_path / "s")],
+                          capture_output=True, text=True, env=_clean_env(PYTHONPATH=str(CHECKOUT)), timeout=60)
+    assert done.returncode == 2 and "--base-url" in done.stderr and not (tmp_path / "s").exists()
