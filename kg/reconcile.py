@@ -40,13 +40,13 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-__all__ = ["Entry", "NameIndex", "build_index", "handle", "manifest", "serve"]
+__all__ = ["Entry", "NameIndex", "build_index", "handle", "manifest", "serve", "server_routes"]
 
 ID_SPACE = "https://w3id.org/moscow-trials/id/"
 SCHEMA_SPACE = "https://w3id.org/moscow-trials/ontology#"
@@ -358,6 +358,30 @@ def handle(method: str, path: str, query_params: Mapping[str, Any], body: bytes,
         return _json_response(manifest(base_url), callback)
     except (_BadRequest, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return _json_response({"error": f"bad request: {exc}"}, callback, status=400)
+
+
+def server_routes(index: NameIndex, base_url: Callable[[], str] | str = "") -> dict[tuple[str, str], Any]:
+    """Return the routes that put the service under ``/reconcile`` of ``kg serve`` (:data:`kg.server.ROUTES` shape).
+
+    *base_url* is the service's address, or a function that returns it once the server knows its port.
+    The gateway reads each request strictly (one value per parameter, a size limit, known content
+    types) before :func:`handle` answers it.
+    """
+    from .server import FORM, Reply, Route
+
+    def answer(request: Any, _gateway: Any) -> Any:
+        base = base_url() if callable(base_url) else base_url
+        status, headers, body = handle(request.method, request.path, {k: [v] for k, v in request.params.items()},
+                                       request.body, index=index, base_url=base)
+        content_type = headers.pop("Content-Type", None)
+        return Reply(status, body, content_type=content_type, headers=tuple(sorted(headers.items())))
+
+    names = frozenset({"queries", "query", "callback"})
+    return {
+        ("GET", "/reconcile"): Route(answer, params=names),
+        ("POST", "/reconcile"): Route(answer, params=names, content_types=frozenset({FORM, "application/json"})),
+        ("GET", "/reconcile/preview"): Route(answer, params=frozenset({"id"})),
+    }
 
 
 def serve(index: NameIndex | None = None, *, host: str = "127.0.0.1", port: int = 8000,
