@@ -382,3 +382,26 @@ def test_network_pages_share_one_copy_of_vis_network(site):
         text = page.read_text(encoding="utf-8")
         assert '<script src="../assets/vis-network.min.js"></script>' in text
         assert page.stat().st_size < 200_000, f"{page.name} inlines the library again"
+
+
+def test_disputed_values_show_the_preferred_one_first(tmp_path):
+    """A disputed death with mt:preferred: the preferred date first, the other "also given"; without, "A or B"."""
+    from kg.site import page_html, site_data
+
+    plain = site_data(load([paths.ONTOLOGY_FILE, FIXTURE]))
+    delta = "https://w3id.org/moscow-trials/id/person/dmitri-delta"
+    assert (plain.people[delta]["died_shown"], plain.people[delta]["died_also"]) == ("1937-02-01 | 1937-02-02", [])
+    extra = tmp_path / "preferred.ttl"
+    extra.write_text("""@prefix mt: <https://w3id.org/moscow-trials/ontology#> .
+@prefix st: <https://w3id.org/moscow-trials/id/statement/> .
+st:life--dmitri-delta--death-2 mt:preferred true .
+""", encoding="utf-8")
+    data = site_data(load([paths.ONTOLOGY_FILE, FIXTURE, extra]))
+    person = data.people[delta]
+    assert (person["died_shown"], person["died_also"]) == ("1937-02-02", ["1937-02-01"])
+    page = page_html(data, delta)
+    assert "also given:" in page and page.index("2 February 1937") < page.index("1 February 1937")
+    assert 'class="tag" title="the value the best sources support">preferred' in page
+    trial = next(t for t in data.trials.values() if any(d["person"] == delta for d in t["defendants"]))
+    row = next(d for d in trial["defendants"] if d["person"] == delta)
+    assert (row["death_date"], row["death_also"]) == ("1937-02-02", ["1937-02-01"])
