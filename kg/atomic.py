@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_path", "folder_lock", "interrupts_deferred", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["OUTPUT_MARKER", "OutputFolder", "atomic_path", "folder_lock", "claim_output_folder", "interrupts_deferred",
+           "release_folder_check", "write_bytes_atomic", "write_files_atomic", "write_text_atomic"]
 
 
 @contextmanager
@@ -34,17 +35,193 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         return
     if target.is_symlink():  # write the file the link points to, never replace the link itself
         target = Path(os.path.realpath(target))
+    mode = _mode_to_keep(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _new_temporary(target)
     try:
         yield tmp
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
         _PENDING.discard(tmp)
+
+
+def _mode_to_keep(target: Path) -> int:
+    """Return the permission bits the new *target* gets: the existing file's, else 0o644.
+
+    A read-only file (no write bit for its owner) is refused rather than replaced: renaming over it
+    would succeed (the folder is writable) and silently undo the owner's ``chmod a-w``. Checked on the
+    mode bits, not with ``os.access``, which says yes to root for every file.
+    """
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return 0o644
+    if not st.st_mode & stat.S_IWUSR:
+        raise PermissionError(errno.EACCES, "is read-only; kg does not replace a read-only file "
+                              "(make it writable, or write elsewhere)", str(target))
+    return stat.S_IMODE(st.st_mode)
+
+
+def write_files_atomic(outputs: list[tuple[Path, bytes]]) -> list[Path]:
+    """Return the paths written: every ``(path, data)`` of *outputs*, all or none.
+
+    Two phases: every file is first written in full to its temporary beside the target (and synced);
+    only when all are written are they renamed into place, with interrupts held. A write that fails
+    part-way (a full disk: ENOSPC, a read-only target) removes every temporary and leaves every
+    previous file as it was. Should a rename fail (rare: renames need no data blocks), the files
+    already renamed are put back from hard links of the old ones, made before the first rename.
+    """
+    staged: list[tuple[Path, Path, int]] = []
+    backups: dict[Path, Path | None] = {}
+    renamed: list[Path] = []
+    try:
+        for path, data in outputs:
+            target = Path(path)
+            if target.is_symlink():
+                target = Path(os.path.realpath(target))
+            if target.exists() and not target.is_file():  # a device such as /dev/stdout: written in place
+                write_bytes_atomic(target, data)
+                continue
+            mode = _mode_to_keep(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = _new_temporary(target)
+            staged.append((tmp, target, mode))
+            try:
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                if exc.filename is None and exc.errno:  # say which output it was
+                    raise OSError(exc.errno, exc.strerror, str(target)) from None
+                raise
+            os.chmod(tmp, mode)
+        for _tmp, target, _mode in staged:  # a second name for each old file, to undo a failed commit
+            backup = None
+            if target.exists():
+                backup = _new_temporary(target)
+                backup.unlink()
+                os.link(target, backup)
+            backups[target] = backup
+        with interrupts_deferred():  # tens of milliseconds: every new file or none
+            for tmp, target, _mode in staged:
+                os.replace(tmp, target)
+                renamed.append(target)
+                _PENDING.discard(tmp)
+    except BaseException:
+        for target in renamed:  # undo: the old file back, or no file where there was none
+            backup = backups.get(target)
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        for tmp, _target, _mode in staged:
+            tmp.unlink(missing_ok=True)
+            _PENDING.discard(tmp)
+        raise
+    finally:
+        for backup in backups.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+                _PENDING.discard(backup)
+    return [Path(path) for path, _data in outputs]
+
+
+#: The file that marks a folder as written by kg: the command's name on the first line, then the files
+#: it wrote there (relative paths), so that a later run replaces or removes those files and no others.
+OUTPUT_MARKER = ".kg-output"
+
+
+class OutputFolder:
+    """A folder kg may write into: the files its previous run wrote (``previous``) and this run's (``written``)."""
+
+    def __init__(self, folder: Path, command: str, previous: set[str]) -> None:
+        self.folder, self.command, self.previous = folder, command, previous
+        self.written: set[Path] = set()
+
+    def commit(self, written: set[Path] | list[Path]) -> None:
+        """Record *written* (this run's files) in the folder's marker, for the next run."""
+        self.written = set(written)
+        listed = sorted({os.path.relpath(p, self.folder) for p in self.written} - {OUTPUT_MARKER})
+        write_text_atomic(self.folder / OUTPUT_MARKER, "\n".join([self.command, *listed]) + "\n")
+
+    def stale(self) -> list[Path]:
+        """Return the files the previous run wrote that this run did not: safe to remove (they are kg's)."""
+        now = {p.resolve() for p in self.written}
+        return [self.folder / rel for rel in sorted(self.previous)
+                if (self.folder / rel).resolve() not in now and (self.folder / rel).is_file()]
+
+
+def _refuse(folder: Path, command: str, why: str) -> None:
+    from .errors import KGError
+
+    raise KGError(f"{folder} {why}; {command} writes only into a new or empty folder, or one it made "
+                  f"earlier (it leaves a {OUTPUT_MARKER} file there). Give another folder, or empty this one")
+
+
+def claim_output_folder(folder: str | os.PathLike[str], command: str) -> OutputFolder:
+    """Return the :class:`OutputFolder` *command* may write into, after checking it never eats a user's files.
+
+    The folder must be new, empty, or marked by an earlier run of the same *command* (``.kg-output``);
+    a folder of someone else's files, a file, or another command's output is refused with
+    :class:`kg.errors.KGError` before anything is written. A site written before markers existed
+    (``index.html`` and ``assets/site.css``) is taken over, with no file of it removed. Call
+    :meth:`OutputFolder.commit` once the files are written: the marker then lists them.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        _refuse(folder, command, "is a file, not a folder")
+    marker = folder / OUTPUT_MARKER
+    previous: set[str] = set()
+    if marker.is_file():
+        lines = marker.read_text(encoding="utf-8", errors="replace").splitlines()
+        if not lines or lines[0].strip() != command:
+            made_by = lines[0].strip() if lines else "an unknown command"
+            _refuse(folder, command, f"was made by {made_by!r}, not by {command!r}")
+        previous = {line for line in lines[1:] if line and not line.startswith(("/", "..")) and "/../" not in line}
+    elif folder.is_dir() and any(p.name not in {".lock"} for p in folder.iterdir()):
+        legacy = (folder / "index.html").is_file() and (folder / "assets" / "site.css").is_file()
+        if not (command == "kg site" and legacy):
+            names = sorted(p.name for p in folder.iterdir())[:5]
+            _refuse(folder, command, f"holds files that {command} did not write ({', '.join(names)} …)")
+    folder.mkdir(parents=True, exist_ok=True)
+    return OutputFolder(folder, command, previous)
+
+
+def release_folder_check(folder: str | os.PathLike[str], *, sums: str = "SHA256SUMS") -> None:
+    """Raise :class:`kg.errors.KGError` unless *folder* is absent, empty, or exactly an earlier release.
+
+    An earlier release is recognised by its checksum file: every file in the folder is listed in
+    *sums* with the right digest. A folder that merely holds a file called ``SHA256SUMS``, or a release
+    someone has since added to or edited, is refused: replacing it would delete those files.
+    """
+    import hashlib
+
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        _refuse(folder, "kg release", "is a file, not a folder")
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    if not files:
+        return
+    listed: dict[str, str] = {}
+    if (folder / sums).is_file():
+        for line in (folder / sums).read_text(encoding="utf-8", errors="replace").splitlines():
+            digest, _, name = line.partition("  ")
+            listed[name.strip()] = digest.strip()
+    extra = sorted(files - set(listed) - {sums})
+    if not listed or extra:
+        shown = ", ".join((extra or sorted(files))[:5])
+        _refuse(folder, "kg release", f"is not an earlier release (files not listed in its {sums}: {shown})")
+    for name, digest in listed.items():
+        path = folder / name
+        if not path.is_file() or path.is_symlink() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            _refuse(folder, "kg release", f"is an earlier release that was changed since ({name})")
 
 
 @contextmanager

@@ -14,7 +14,37 @@ EXIT_CODES = """exit codes:
   1  other error (e.g. an output location that cannot be written)
   2  bad usage: unknown question, bad parameter, SPARQL syntax error
   3  bad data: a Turtle syntax error (file:line) or an invalid value
-  4  the graph violates a shape or a check (see `kg validate`)"""
+  4  the graph violates a shape or a check (see `kg validate`)
+  5  a query went over its --timeout or --max-rows
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM"""
+
+
+def _number(option: str, *, integer: bool = False, low: float = 0, high: float | None = None):  # type: ignore[no-untyped-def]
+    """Return an argparse type that reads a finite number in [low, high] (whole if *integer*).
+
+    ``nan``, ``inf``, ``-5`` or ``1e20`` where a count or a time is meant are typing mistakes: they
+    fail as usage errors (exit 2) naming the option, instead of running with a nonsense limit.
+    """
+    import math
+
+    def read(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is not a finite number")
+        if integer and value != int(value):
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is not a whole number")
+        if value < low or (high is not None and value > high):
+            def shown(v: float) -> str:
+                return f"{v:,.0f}" if v == int(v) else f"{v:g}"
+
+            bound = f"from {shown(low)} to {shown(high)}" if high is not None else f"at least {shown(low)}"
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is out of range: give a number {bound}")
+        return int(value) if integer else value
+
+    return read
 
 
 def _command(sub: argparse._SubParsersAction, name: str, summary: str, example: str) -> argparse.ArgumentParser:
@@ -79,6 +109,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     p.add_argument("--allow-remote", action="store_true",
                    help="let the query use SERVICE and FROM, which read other files and reach other hosts (off by default)")
+    p.add_argument("--timeout", type=_number("--timeout"), default=60.0, metavar="SECONDS",
+                   help="stop the evaluation after this many seconds (default: 60; 0 for no limit); Ctrl-C stops it too")
+    p.add_argument("--max-rows", type=_number("--max-rows", integer=True), default=100_000, metavar="N",
+                   help="refuse an answer with more rows than this (default: 100000; 0 for no limit)")
     p.add_argument("--store", default="memory", metavar="STORE",
                    help="where the graph lives: memory (default), oxigraph:PATH (a persistent Oxigraph folder) "
                         "or sparql:URL (a SPARQL 1.1 endpoint)")
@@ -151,9 +185,10 @@ def parser() -> argparse.ArgumentParser:
                    help="draw: the file (default: build/network-VIEW.html); stats/path: write there instead of stdout")
     p.add_argument("--size-by", default="degree", choices=("degree", "betweenness", "eigenvector", "none"),
                    help="draw: node size (default: degree)")
-    p.add_argument("--max-nodes", type=int, default=5000, metavar="N",
+    p.add_argument("--max-nodes", type=_number("--max-nodes", integer=True, low=1), default=5000, metavar="N",
                    help="draw: refuse a page with more nodes than this (default: 5000; pages draw in < 3 s up to it)")
-    p.add_argument("--top", type=int, default=15, metavar="N", help="stats: how many rows (default: 15; 0 for all)")
+    p.add_argument("--top", type=_number("--top", integer=True), default=15, metavar="N",
+                   help="stats: how many rows (default: 15; 0 for all)")
     p.add_argument("--by", default="degree", choices=("degree", "betweenness", "eigenvector"),
                    help="stats: the measure to rank by (default: degree)")
     p.add_argument("--store", default="memory", metavar="STORE",
@@ -173,14 +208,15 @@ def parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "serve", "Serve the built graph as a SPARQL 1.1 endpoint: a real Oxigraph server on loopback.",
                  "kg serve --port 7878\n  kg serve --writable --token SECRET")
-    p.add_argument("--port", type=int, default=7878, help="TCP port (default: 7878; 0 picks a free one)")
+    p.add_argument("--port", type=_number("--port", integer=True, high=65535), default=7878,
+                   help="TCP port (default: 7878; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--writable", action="store_true", help="accept SPARQL Update and Graph Store writes (needs --token)")
     p.add_argument("--token", help="the bearer token that writes must carry")
     p.add_argument("--location", type=Path, help="the Oxigraph folder to serve from (default: build/oxigraph-serve/, rebuilt)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=_number("--timeout", low=0.001), default=30.0, metavar="SECONDS",
                    help="time limit of each query (default: 30)")
-    p.add_argument("--max-result-mb", type=float, default=100.0, metavar="MB",
+    p.add_argument("--max-result-mb", type=_number("--max-result-mb", low=0.001), default=100.0, metavar="MB",
                    help="refuse (HTTP 413) an answer larger than this (default: 100)")
     p.add_argument("--allow-remote", action="store_true",
                    help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
@@ -188,7 +224,8 @@ def parser() -> argparse.ArgumentParser:
     p = _command(sub, "synth",
                  "Write synthetic repression records (Memorial-like, in our ontology) as N-Triples, for scale tests.",
                  "kg synth --triples 1000000 --seed 1 -o build/synthetic-1m.nt")
-    p.add_argument("--triples", type=int, required=True, help="how many triples (10^4 to 5x10^7; stops after a whole person)")
+    p.add_argument("--triples", type=_number("--triples", integer=True, low=1, high=50_000_000), required=True,
+                   help="how many triples (10^4 to 5x10^7; stops after a whole person)")
     p.add_argument("--seed", type=int, default=1, help="random seed: the same seed and size give the same file (default: 1)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the .nt file to write (atomically)")
 
@@ -196,6 +233,8 @@ def parser() -> argparse.ArgumentParser:
                  "JSON-LD document; works from disk, offline.",
                  "kg site -o site/\n  xdg-open site/index.html")
     p.add_argument("-o", "--output", type=Path, help="the site's folder (default: build/site/)")
+    p.add_argument("--base-url", metavar="URL", help="the address a hosted copy is published at: links become "
+                   "absolute and each page names its canonical URL (default: relative links, for use from disk)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
 
     p = _command(sub, "release", "Write a versioned, citable release: exports, layers, CSV tables, GraphML, the site, "
@@ -258,7 +297,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     question = load_question(args.question)
     params = dict(args.param)
     check_request(question, params, allow_remote=args.allow_remote)  # bad usage fails before the load
-    result = run_query(load(store=args.store), question, params, allow_remote=args.allow_remote)
+    from .limits import check_rows, run_with_limits
+
+    graph = load(store=args.store)
+    # in a worker thread, so --timeout, Ctrl-C and SIGTERM stop the evaluation itself (kg.limits)
+    result = run_with_limits(lambda: run_query(graph, question, params, allow_remote=args.allow_remote),
+                             timeout=args.timeout, what=f"query {question.name!r}")
+    check_rows(len(result), args.max_rows)
     text = {"table": result.to_table, "csv": result.to_csv, "json": result.to_json}[args.format]()
     if args.output:
         from .atomic import write_text_atomic
@@ -409,7 +454,9 @@ def _network_stats(net, what: str, fmt: str, *, top: int | None, by: str) -> str
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({c: row[c] for c in columns} for row in rows)
+        from .exports import spreadsheet_cell  # one CSV rule for the project: no cell starts a formula
+
+        writer.writerows({c: spreadsheet_cell(row[c]) for c in columns} for row in rows)
         return buffer.getvalue()
     width = max([4] + [len(row["label"]) for row in rows])
     lines = [f"{what}: {net.number_of_nodes()} nodes, {relation_count(net)} edges, "
@@ -539,7 +586,15 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from .site import build_site
 
     say = _say(args.quiet)
+    if args.base_url:
+        from .hosting import check_base_url
+
+        check_base_url(args.base_url)  # before the build, so a typo costs nothing
     result = build_site(load(progress=say), args.output, progress=say)
+    if args.base_url:
+        from .hosting import host_site
+
+        say(f"links made absolute under {args.base_url} in {host_site(result.out_dir, args.base_url)} pages")
     print(f"wrote {result.summary()}")
     print(f"open {(result.out_dir / 'index.html').resolve()}")
     return 0

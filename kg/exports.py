@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ from .atomic import write_bytes_atomic
 from .errors import KGError
 from .namespaces import MT, bind_prefixes
 
-__all__ = ["LAYERS", "Format", "curie_function", "export", "formats", "layer_graph", "serialize"]
+__all__ = ["LAYERS", "Format", "curie_function", "export", "formats", "layer_graph", "serialize", "spreadsheet_cell",
+           "spreadsheet_row"]
 
 #: What a consumer can select: everything, the curated statements, facts only, claims only.
 LAYERS = ("all", "statements", "established", "alleged")
@@ -239,6 +241,38 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
         kwargs["auto_compact"] = True
     data = graph.serialize(**kwargs)
     return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+#: What starts a formula in Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection"): = + - @, and a
+#: tab or carriage return (some import paths strip them and read what follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A plain decimal number: the one kind of cell starting with + or - that stays as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Return *value* safe to open in a spreadsheet: a text that would start a formula gets a ``'`` first.
+
+    The OWASP advice for CSV: prefix a single quote to any cell that begins with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, so the spreadsheet shows it as text instead of evaluating it
+    (``=HYPERLINK(…)`` in a person's label would otherwise run). Decision: a plain number such as
+    ``-5`` or ``+1.5e3`` is kept as it is, because a spreadsheet reads it as that number and nothing
+    else, and a negative count or score must stay a number; numbers (int, float) are never changed.
+    Every CSV the project writes goes through this function.
+
+    Examples
+    --------
+    >>> [spreadsheet_cell(v) for v in ["=1+2", "-5", "-5+3", "@SUM(A1)", "Zinoviev", -2]]
+    ["'=1+2", '-5', "'-5+3", "'@SUM(A1)", 'Zinoviev', -2]
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(values: Any) -> list[Any]:
+    """Return the cells of one CSV row through :func:`spreadsheet_cell` (``None`` as an empty cell)."""
+    return [spreadsheet_cell("" if v is None else v) for v in values]
 
 
 def export(kg: Any, fmt: str = "turtle", path: str | Path | None = None, *, layer: str = "all") -> Path:

@@ -254,13 +254,15 @@ def release(
         raise KGError(f"version {version!r} must be letters, digits and . + _ - (e.g. 1.0.0 or 2026.11)")
     released = _release_date(date)
     out = Path(out_dir) if out_dir is not None else _default_out(version)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "SHA256SUMS").is_file())):
-        raise KGError(f"{out} exists and is not a release folder (it has no SHA256SUMS); give a new or empty "
-                      "folder, or the folder of an earlier release to replace it")
+    from .atomic import release_folder_check
+
+    release_folder_check(out)  # new, empty, or exactly an earlier release (its SHA256SUMS lists every file)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
+        from .atomic import OUTPUT_MARKER
+
         built = build(staging, progress=say)  # validates first: raises ValidationFailed before writing anything
         (staging / ".lock").unlink(missing_ok=True)  # the build's lock file: the staging folder is ours alone
         kg = built.kg
@@ -274,6 +276,7 @@ def release(
         write_graph(net, staging / "moscow-trials.overview.graphml")
         say(f"wrote the overview network as GraphML ({net.number_of_nodes()} nodes)")
         site = build_site(kg, staging / "site", progress=say)
+        (staging / "site" / OUTPUT_MARKER).unlink(missing_ok=True)  # the release ships no dot-file
         say(f"wrote the site: {site.summary()}")
         write_text_atomic(staging / "validation.txt",
                           f"Validation of {TITLE} {version} ({released})\n{built.report}\n")
