@@ -220,6 +220,9 @@ def parser() -> argparse.ArgumentParser:
                    help="refuse (HTTP 413) an answer larger than this (default: 100)")
     p.add_argument("--allow-remote", action="store_true",
                    help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
+    p.add_argument("--reconcile", action="store_true",
+                   help="also answer the W3C Reconciliation Service API at /reconcile (OpenRefine: match names to people, "
+                        "trials and places)")
 
     p = _command(sub, "synth",
                  "Write synthetic repression records (Memorial-like, in our ontology) as N-Triples, for scale tests.",
@@ -545,9 +548,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         print(f"kg serve: warning: listening on {args.host}, not only on this machine", file=sys.stderr)
     kg = load(progress=_say())
+    routes, address = None, []
+    if args.reconcile:  # the service's routes; its manifest names the address once the port is known
+        from .reconcile import build_index, server_routes
+
+        routes = server_routes(build_index(kg), lambda: address[0] if address else "")
     server = serve(kg, host=args.host, port=args.port or None, writable=args.writable, token=args.token,
                    location=args.location, query_timeout=args.timeout,
-                   max_result_bytes=int(args.max_result_mb * 1_000_000), allow_remote=args.allow_remote)
+                   max_result_bytes=int(args.max_result_mb * 1_000_000), allow_remote=args.allow_remote,
+                   routes=routes)
+    address.append(server.url + "/reconcile")
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -557,8 +567,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     mode += f"; queries limited to {args.timeout:g} s and {args.max_result_mb:g} MB"
     mode += "; SERVICE and LOAD allowed" if args.allow_remote else "; SERVICE and LOAD refused"
     print(f"serving {mode} on {server.url}\n  query:  {server.query_url}\n  update: {server.update_url}\n"
-          f"  store:  {server.store_url}\n  e.g. kg query trials --store sparql:{server.query_url}\n"
-          "Ctrl-C stops it.", flush=True)
+          f"  store:  {server.store_url}\n"
+          + (f"  reconcile (OpenRefine): {address[0]}\n" if args.reconcile else "")
+          + f"  e.g. kg query trials --store sparql:{server.query_url}\nCtrl-C stops it.", flush=True)
     try:
         code = server.wait()
         print(f"kg serve: the Oxigraph server stopped (exit code {code})", file=sys.stderr)

@@ -64,8 +64,8 @@ def oxigraph_binary() -> str:
     beside = Path(sys.executable).parent / "oxigraph"
     found = str(beside) if beside.is_file() else shutil.which("oxigraph")
     if not found:
-        raise StoreError("the Oxigraph server is not installed; install it with "
-                         "`pip install 'moscow-trials-kg[server]'` (the `oxigraph` package)")
+        raise StoreError("the Oxigraph server is not installed; `make run` installs it, or "
+                         "`pip install '.[server]'` in a checkout (the `oxigraph` package from PyPI)")
     return found
 
 

@@ -202,3 +202,42 @@ def test_a_client_reconciles_a_column_of_names_over_http(server):
     with pytest.raises(urllib.error.HTTPError) as error:
         fetch(server + "?queries=%7Bbroken")
     assert error.value.code == 400
+
+
+# ---- kg serve --reconcile: the same service behind the SPARQL server's gateway --------------------
+
+def test_kg_serve_reconcile_answers_beside_sparql(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from kg import paths
+
+    env = dict(os.environ, KG_BUILD_DIR=str(tmp_path / "build"), PYTHONPATH=str(paths._PACKAGE_DIR.parent))
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--reconcile", "--port", "0"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in process.stdout:  # the banner ends with "Ctrl-C stops it."
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        banner = "".join(lines)
+        service = re.search(r"reconcile \(OpenRefine\): (http://127\.0\.0\.1:\d+/reconcile)", banner).group(1)
+        status, _, body = fetch(service)
+        assert status == 200 and json.loads(body)["preview"]["url"] == service + "/preview?id={{id}}"
+        form = urllib.parse.urlencode({"queries": json.dumps({"q0": {"query": "Бухарин", "type": "Person"}})}).encode()
+        status, _, body = fetch(service, form, "application/x-www-form-urlencoded; charset=UTF-8")
+        top = json.loads(body)["q0"]["result"][0]
+        assert (top["id"], top["match"]) == ("person/nikolai-bukharin", True)
+        status, _, body = fetch(service + "/preview?id=person%2Fnikolai-bukharin")
+        assert b"Nikolai Bukharin" in body
+        sparql = service.replace("/reconcile", "/query?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))
+        assert json.loads(fetch(sparql)[2])["boolean"] is True  # the SPARQL endpoint is still there
+        with pytest.raises(urllib.error.HTTPError) as error:  # the gateway still reads strictly
+            fetch(service + "?queries=a&queries=b")
+        assert error.value.code == 400
+    finally:
+        process.terminate()
+        process.wait(30)
