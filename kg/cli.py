@@ -218,6 +218,10 @@ def parser() -> argparse.ArgumentParser:
                    help="time limit of each query (default: 30)")
     p.add_argument("--max-result-mb", type=_number("--max-result-mb", low=0.001), default=100.0, metavar="MB",
                    help="refuse (HTTP 413) an answer larger than this (default: 100)")
+    p.add_argument("--max-body", type=_number("--max-body", integer=True, low=1), default=1 << 20, metavar="BYTES",
+                   help="refuse (HTTP 413, unread) a request body larger than this (default: 1048576)")
+    p.add_argument("--max-upload-mb", type=_number("--max-upload-mb", low=0.001), default=256.0, metavar="MB",
+                   help="the body limit of a write that carries the token, e.g. kg push (default: 256)")
     p.add_argument("--allow-remote", action="store_true",
                    help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
     p.add_argument("--reconcile", action="store_true",
@@ -556,7 +560,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     server = serve(kg, host=args.host, port=args.port or None, writable=args.writable, token=args.token,
                    location=args.location, query_timeout=args.timeout,
                    max_result_bytes=int(args.max_result_mb * 1_000_000), allow_remote=args.allow_remote,
-                   routes=routes)
+                   max_body=args.max_body, max_upload=int(args.max_upload_mb * 1_000_000), routes=routes)
     address.append(server.url + "/reconcile")
 
     def stop(_signum: int, _frame: object) -> None:
