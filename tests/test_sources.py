@@ -1,0 +1,109 @@
+"""Works, parts and copies (issue 13): citations, tiers, read-at copies, the audit and the aggregator check.
+
+Each test builds a small graph whose answer is visible in the test: a book and a page of it read on a reading
+site, an encyclopaedia article read on a mirror, an anonymous page, and statements citing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import paths
+from kg.citations import citation_index, with_citations
+from kg.loader import load
+from kg.queries import run_query
+from kg.validation import validate
+
+from .conftest import FIXTURE
+
+PREFIXES = """\
+@prefix mt: <https://w3id.org/moscow-trials/ontology#> .
+@prefix person: <https://w3id.org/moscow-trials/id/person/> .
+@prefix trial: <https://w3id.org/moscow-trials/id/trial/> .
+@prefix src: <https://w3id.org/moscow-trials/id/source/> .
+@prefix st: <https://w3id.org/moscow-trials/id/statement/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix schema: <https://schema.org/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix bibo: <http://purl.org/ontology/bibo/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+WORKS = PREFIXES + """
+src:t-book a mt:Source , bibo:Book ; dcterms:title "The Test Terror"@en ; dcterms:creator "Ann Author" ;
+    dcterms:issued "1990" ; dcterms:publisher "Test Press" ; mt:sourceKind mt:Scholarship ; mt:tier mt:OriginalPublication .
+src:t-book-p12 a mt:Source , bibo:DocumentPart ; dcterms:title "The Test Terror, p. 12"@en ;
+    dcterms:isPartOf src:t-book ; bibo:pageStart "12" ; mt:readAt <https://reader.example/book/12> .
+<https://reader.example/book/12> a mt:Copy ; dcterms:date "2026-12-06"^^xsd:date .
+src:t-article a mt:Source ; dcterms:title "Boris Beta"@en ; dcterms:publisher "Wikipedia (English)" ;
+    schema:url <https://en.wikipedia.org/wiki/Boris_Beta> ; mt:readAt <https://mirror.example/wiki/Boris_Beta> ;
+    mt:sourceKind mt:Encyclopaedia ; mt:tier mt:OriginalPublication .
+<https://mirror.example/wiki/Boris_Beta> a mt:Copy ; dcterms:date "2026-11-25"^^xsd:date .
+src:t-farm a mt:Source ; dcterms:title "Anonymous page"@en ; schema:url <https://farm.example/beta> ;
+    mt:sourceKind mt:Encyclopaedia ; mt:tier mt:Aggregator .
+
+st:t-birth-book a mt:Birth ; mt:person person:boris-beta ; mt:edtf "1890" ; mt:status mt:Established ;
+    prov:wasDerivedFrom src:t-book-p12 , src:t-farm .
+"""
+
+ON_FARM_ONLY = PREFIXES + """
+st:t-arrest-farm a mt:Arrest ; mt:person person:boris-beta ; mt:edtf "1936" ; mt:status mt:Established ;
+    prov:wasDerivedFrom src:t-farm .
+"""
+
+
+@pytest.fixture(scope="module")
+def works_kg(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("works")
+    (folder / "works.ttl").write_text(WORKS, encoding="utf-8")
+    return load([paths.ONTOLOGY_FILE, FIXTURE, folder / "works.ttl"])
+
+
+def _rows_by_source(kg) -> dict[str, dict]:
+    return {r["source"].rsplit("/", 1)[-1]: r for r in run_query(kg, "sources").records()}
+
+
+def test_a_page_is_cited_as_its_book_with_the_page_and_the_copy_as_read_at(works_kg):
+    page = _rows_by_source(works_kg)["t-book-p12"]
+    assert page["citation"] == "Ann Author, The Test Terror, Test Press, 1990, p. 12"
+    assert page["tier"] == "original publication"  # taken from the whole
+    assert page["kind"] == "scholarship"
+    assert not page["url"]  # a print-only book has no address of its own
+    assert page["read_at"] == "https://reader.example/book/12"
+    assert page["statements"] == 1
+
+
+def test_an_article_keeps_its_own_address_and_its_mirror_is_only_read_at(works_kg):
+    article = _rows_by_source(works_kg)["t-article"]
+    assert article["url"] == "https://en.wikipedia.org/wiki/Boris_Beta"
+    assert article["read_at"] == "https://mirror.example/wiki/Boris_Beta"
+    assert article["citation"] == "Boris Beta, Wikipedia (English)"
+
+
+def test_summary_counts_statements_under_the_best_tier_they_cite(works_kg):
+    rows = run_query(works_kg, "sources-summary").records()
+    best = {r["item"]: r["count"] for r in rows if r["measure"] == "established statements by best tier"}
+    # the birth cites a book page (original) and a farm: it counts once, as original publication
+    assert "aggregator" not in best or best.get("aggregator", 0) == 0 or best["original publication"] >= 1
+    hosts = {r["item"]: r["count"] for r in rows if r["measure"] == "copies read at host"}
+    assert hosts["reader.example"] == 1 and hosts["mirror.example"] == 1
+
+
+def test_tables_show_citations_not_source_iris(works_kg):
+    index = citation_index(works_kg)
+    person = run_query(works_kg, "person", {"person": "person:boris-beta"})
+    shown = with_citations(person, index).records()
+    birth = next(r for r in shown if r["statement"].endswith("t-birth-book"))
+    assert birth["sources"] == ("Ann Author, The Test Terror, Test Press, 1990, p. 12 (read at reader.example)"
+                                " | Anonymous page")
+    assert "https://w3id.org" not in birth["sources"]
+
+
+def test_an_established_statement_on_aggregators_alone_fails_the_check(works_kg, tmp_path: Path):
+    extra = tmp_path / "farm-only.ttl"
+    extra.write_text(WORKS + ON_FARM_ONLY.replace(PREFIXES, ""), encoding="utf-8")
+    report = validate(load([paths.ONTOLOGY_FILE, FIXTURE, extra]))
+    flagged = [v for v in report.violations if v.rule == "established-on-aggregators-violation"]
+    assert [str(v.focus).rsplit("/", 1)[-1].split(":")[-1] for v in flagged] == ["t-arrest-farm"], str(report)
