@@ -48,7 +48,7 @@ from typing import Any
 from . import paths
 from .stores import LAYER_GRAPHS, SPARQL_OPAQUE, StoreError, to_ox, wait_for
 
-__all__ = ["MAX_BODY", "MAX_UPLOAD", "ROUTES", "Gateway", "Refused", "Reply", "Request", "Route", "Server",
+__all__ = ["FORM", "MAX_BODY", "MAX_UPLOAD", "ROUTES", "SPARQL_QUERY", "SPARQL_UPDATE", "WRITE_TIMEOUT", "Gateway", "Refused", "Reply", "Request", "Route", "Server",
            "check_sparql", "free_port", "oxigraph_binary", "remote_keywords", "serve", "write_dataset"]
 
 #: Largest request body accepted before authentication and for queries (bytes): ``kg serve --max-body``.
@@ -396,8 +396,21 @@ def _store_write(request: Request, gateway: Gateway) -> Reply:
     return Reply(status if status in (200, 201, 204) else 204, content_type=None)
 
 
+def _editor(request: Request, gateway: Gateway) -> Reply:
+    """``GET /`` (and its script, style sheet and logo): Oxigraph's own query editor (YASGUI), shipped in its
+    binary, so it works offline; its queries come back through this gateway's ``/query``."""
+    status, kind, data = gateway.engine("GET", request.path, b"", "text/plain", "*/*")
+    if status != 200:
+        raise Refused(502, f"the Oxigraph server did not give its query editor (HTTP {status})")
+    return Reply(200, data, kind or "application/octet-stream")
+
+
 #: The only requests that reach Oxigraph: (method, exact path) -> shape. Add one to serve more.
 ROUTES: dict[tuple[str, str], Route] = {
+    **{("GET", path): Route(_editor) for path in ("/", "/yasgui.min.js", "/yasgui.min.css", "/logo.svg")},
+    # the editor sends its queries to /sparql: the same read-only query endpoint as /query
+    ("GET", "/sparql"): Route(_query_get, params=_DATASET | {"query"}),
+    ("POST", "/sparql"): Route(_query_post, params=_DATASET, content_types=frozenset({SPARQL_QUERY, FORM})),
     ("GET", "/query"): Route(_query_get, params=_DATASET | {"query"}),
     ("POST", "/query"): Route(_query_post, params=_DATASET, content_types=frozenset({SPARQL_QUERY, FORM})),
     ("POST", "/update"): Route(_update_post, content_types=frozenset({SPARQL_UPDATE, FORM}), write=True),
@@ -498,14 +511,27 @@ def remote_keywords(text: str, *, update: bool) -> list[str]:
     return [w for w in words if re.search(rf"(?<![\w?$:]){w}\b", bare, re.I)]
 
 
-@functools.lru_cache(maxsize=1024)
 def check_sparql(text: str, *, update: bool) -> Checked:
+    """Return the :class:`Checked` form of a query (or, with *update*, an update); see :func:`_check`.
+
+    Texts up to 64 KiB are cached (the named questions come again and again; rdflib's parser takes
+    4-8 µs a byte and one parse at a time); longer ones are not, so the cache stays small.
+    """
+    return _check_cached(text, update) if len(text) <= 65536 else _check(text, update)
+
+
+@functools.lru_cache(maxsize=512)
+def _check_cached(text: str, update: bool) -> Checked:
+    return _check(text, update)
+
+
+def _check(text: str, update: bool) -> Checked:
     """Return the :class:`Checked` form of a query (or, with *update*, an update); refuse what does not parse.
 
     rdflib's parser reads it (the one ``kg query`` uses) and its parse tree is searched for
     ``SERVICE`` and ``LOAD``; :func:`remote_keywords` reads the text a second way, and either finding
     counts. ``\\u`` escapes are refused: SPARQL expands them before parsing, so ``\\u0053ERVICE`` is
-    ``SERVICE`` to one reader and not to another. Cached: the same text gets the same answer.
+    ``SERVICE`` to one reader and not to another.
     """
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     from rdflib.plugins.sparql.parserutils import CompValue
