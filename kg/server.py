@@ -334,6 +334,9 @@ class Route:
 
 SPARQL_QUERY, SPARQL_UPDATE, FORM = "application/sparql-query", "application/sparql-update", "application/x-www-form-urlencoded"
 _DATASET = frozenset({"default-graph-uri", "named-graph-uri"})
+#: Accepted on queries and not sent on: SPARQLWrapper adds format=, output= and results= to every query
+#: (the answer's format follows the Accept header).
+_QUERY_OPTIONS = _DATASET | {"format", "output", "results"}
 _RDF_IN = {"application/n-triples": "N_TRIPLES", "text/turtle": "TURTLE", "application/rdf+xml": "RDF_XML"}
 #: Headers read by the gateway: each may appear once at most (a second one is how requests get read two ways).
 _SINGLE = frozenset({"host", "content-type", "content-length", "authorization", "accept", "transfer-encoding",
@@ -355,7 +358,7 @@ def _query_post(request: Request, gateway: Gateway) -> Reply:
         return gateway.query(_utf8(request.body), accept=request.accept, dataset=_dataset(request.params))
     if request.params:
         raise Refused(400, "a form POST carries its fields in the body only, not in the URL too")
-    form = parse_params(_ascii(request.body), allowed=_DATASET | {"query"}, what="form field")
+    form = parse_params(_ascii(request.body), allowed=_QUERY_OPTIONS | {"query"}, what="form field")
     if "query" not in form:
         raise Refused(400, "the form has no query field")
     return gateway.query(form["query"], accept=request.accept, dataset=_dataset(form))
@@ -409,10 +412,10 @@ def _editor(request: Request, gateway: Gateway) -> Reply:
 ROUTES: dict[tuple[str, str], Route] = {
     **{("GET", path): Route(_editor) for path in ("/", "/yasgui.min.js", "/yasgui.min.css", "/logo.svg")},
     # the editor sends its queries to /sparql: the same read-only query endpoint as /query
-    ("GET", "/sparql"): Route(_query_get, params=_DATASET | {"query"}),
-    ("POST", "/sparql"): Route(_query_post, params=_DATASET, content_types=frozenset({SPARQL_QUERY, FORM})),
-    ("GET", "/query"): Route(_query_get, params=_DATASET | {"query"}),
-    ("POST", "/query"): Route(_query_post, params=_DATASET, content_types=frozenset({SPARQL_QUERY, FORM})),
+    ("GET", "/sparql"): Route(_query_get, params=_QUERY_OPTIONS | {"query"}),
+    ("POST", "/sparql"): Route(_query_post, params=_QUERY_OPTIONS, content_types=frozenset({SPARQL_QUERY, FORM})),
+    ("GET", "/query"): Route(_query_get, params=_QUERY_OPTIONS | {"query"}),
+    ("POST", "/query"): Route(_query_post, params=_QUERY_OPTIONS, content_types=frozenset({SPARQL_QUERY, FORM})),
     ("POST", "/update"): Route(_update_post, content_types=frozenset({SPARQL_UPDATE, FORM}), write=True),
     ("PUT", "/store"): Route(_store_write, params=frozenset({"default", "graph"}),
                              content_types=frozenset(_RDF_IN), write=True),

@@ -238,6 +238,9 @@ def test_allowed_shapes_still_work(server):
     ask = urllib.parse.quote("ASK { ?s ?p ?o }")
     status, body = raw(server.port, request("GET", f"/query?query={ask}"))
     assert status == 200 and json.loads(body)["boolean"] is True
+    sparqlwrapper = f"/query?query={ask}&format=json&output=json&results=json"  # what SPARQLWrapper sends
+    status, body = raw(server.port, request("GET", sparqlwrapper, headers=[("Accept", "application/sparql-results+json")]))
+    assert status == 200 and json.loads(body)["boolean"] is True
     status, body = raw(server.port, request("POST", "/query", b"SELECT ?s WHERE { ?s ?p ?o } LIMIT 2", [
         ("Content-Type", "application/sparql-query; charset=utf-8"), ("Accept", "text/csv")]))
     assert status == 200 and body.splitlines()[0] == b"s" and len(body.splitlines()) == 3
@@ -321,32 +324,58 @@ def _maybe(draw, values: list, keep):
     return keep if draw(st.booleans()) else draw(st.sampled_from(values))
 
 
+def _remote_bases(port: int) -> list[tuple[str, str, str, str | None, bytes]]:
+    """Requests that would make Oxigraph call the listener: SERVICE in queries and updates, LOAD."""
+    service = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    update = f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    load_ = f"LOAD <http://127.0.0.1:{port}/data.ttl> INTO GRAPH <urn:x:g>"
+    return [("POST", "/query", "", "application/sparql-query", service.encode()),
+            ("GET", "/query", "?query=" + urllib.parse.quote(service), None, b""),
+            ("POST", "/query", "", "application/x-www-form-urlencoded", ("query=" + urllib.parse.quote_plus(service)).encode()),
+            ("POST", "/update", "", "application/sparql-update", update.encode()),
+            ("POST", "/update", "", "application/sparql-update", load_.encode()),
+            ("POST", "/update", "", "application/x-www-form-urlencoded", ("update=" + urllib.parse.quote_plus(load_)).encode())]
+
+
 @st.composite
-def hostile(draw) -> bytes:
-    """A write without the token, mutated: method, path (prefix, suffix, fragment), parameters, headers, body."""
-    method, path, query, content_type, body = draw(st.sampled_from(_WRITES))
+def hostile(draw, port: int) -> bytes:
+    """A mutated write without the token, or a mutated SERVICE or LOAD request (some with the token).
+
+    Mutations: method, path (prefix, suffix, fragment, encodings), extra or repeated parameters,
+    repeated and odd headers, another body. A request that carries the token keeps its SERVICE or
+    LOAD body and gets no extra parameters: it may only be refused, never become a plain write.
+    """
+    remote = draw(st.booleans())
+    method, path, query, content_type, body = draw(st.sampled_from(_remote_bases(port) if remote else _WRITES))
+    authorized = remote and path == "/update" and draw(st.booleans())
     method = _maybe(draw, _METHODS, method)
     prefix = _maybe(draw, _PREFIXES, "/")
     suffix = _maybe(draw, _SUFFIXES, "")
     target = prefix + path.lstrip("/") + (suffix if draw(st.booleans()) else "") + query
     if not target.endswith(suffix):
         target += suffix
-    params = draw(st.lists(st.tuples(st.sampled_from(_PARAM_NAMES), st.sampled_from(_PARAM_VALUES)), max_size=2))
+    params = [] if authorized else draw(st.lists(st.tuples(st.sampled_from(_PARAM_NAMES),
+                                                           st.sampled_from(_PARAM_VALUES)), max_size=2))
     if params:
         target += ("&" if "?" in target else "?") + "&".join(f"{k}={v}" if v or k != "default" else k for k, v in params)
-    body = _maybe(draw, _BODIES, body)
+    if not authorized:
+        body = _maybe(draw, _BODIES, body)
     types = [content_type] if content_type else []
     types = draw(st.sampled_from([types, types * 2, [draw(st.sampled_from(_CONTENT_TYPES))], types + ["text/plain"]]))
     headers = [("Content-Type", t) for t in types] + draw(st.lists(st.sampled_from(_OTHER_HEADERS), max_size=2))
+    if authorized:
+        headers.append(("Authorization", f"Bearer {TOKEN}"))
     headers = draw(st.permutations(headers))
     length = bool(body) and not any(k == "Content-Length" for k, _ in headers) and draw(st.integers(0, 4)) > 0
     return request(method, target, body, list(headers), length=length)
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(data=hostile())
-def test_generated_requests_without_the_token_change_nothing(server, baseline, listener, data):
-    status, _ = raw(server.port, data, timeout=10)
-    assert 200 <= status < 600, data[:300]
-    assert count(server) == baseline, data[:300]
-    assert listener.connections == 0
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_generated_requests_change_nothing_and_call_no_host(server, baseline, listener, data):
+    """Generated requests: no write without the token changes the store; no SERVICE or LOAD reaches the listener."""
+    sent = data.draw(hostile(listener.port), label="request")
+    status, _ = raw(server.port, sent, timeout=10)
+    assert 200 <= status < 600, sent[:300]
+    assert count(server) == baseline, sent[:300]
+    assert listener.connections == 0, sent[:300]
