@@ -17,11 +17,14 @@ Three stores, named by one string (``kg.load(store=...)``, ``kg COMMAND --store 
     any SPARQL 1.1 query endpoint (Oxigraph, Fuseki, Virtuoso, GraphDB, QLever ...) through rdflib's
     ``SPARQLStore``; read-only (``kg push`` writes to one).
 
-Parameters never become query text by string pasting: rdflib binds them (``initBindings``); for
-Oxigraph and remote endpoints they are serialised as RDF terms by Oxigraph's own term classes
-(which reject anything that is not a valid IRI or literal) into a ``VALUES`` block at the start of
-the query's WHERE group, which binds them everywhere in the query (rdflib's ``SPARQLStore`` appends
-``VALUES`` after the query instead, which does not restrict a variable that is grouped away).
+Parameters never become query text by string pasting: rdflib binds them (``initBindings``), Oxigraph
+binds them (``substitutions``, which also reach every sub-query that projects the variable). Two cases
+are left to a ``VALUES`` block, serialised by Oxigraph's own term classes (which reject anything that
+is not a valid IRI or literal) at the start of the query's WHERE group and of each sub-SELECT that
+projects the variable (:func:`with_values`): a variable that an Oxigraph SELECT does not project
+(pyoxigraph 0.5 refuses to substitute it), and remote endpoints (the protocol has no bindings, and
+rdflib's ``SPARQLStore`` appends ``VALUES`` after the query, which does not restrict a variable that
+is grouped away).
 """
 
 from __future__ import annotations
@@ -485,12 +488,8 @@ def with_values(text: str, bindings: Mapping[str, Any]) -> str:
         raise QuerySyntaxError("cannot bind parameters: the query has no WHERE group")
     names, values = [], []
     for name, term in bindings.items():
-        if isinstance(term, BNode):
-            raise QuerySyntaxError(f"parameter {name!r}: a blank node cannot be bound on this store")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise QuerySyntaxError(f"{name!r} is not a SPARQL variable name")
         names.append(f"?{name}")
-        values.append(str(to_ox(term)))  # Oxigraph's own serialisation of a checked term
+        values.append(str(_checked_term(name, term)))  # Oxigraph's own serialisation of a checked term
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(values)}) }}"
     # Also into every sub-SELECT that projects all the bound variables as they are: a sub-query is
     # evaluated on its own (it cannot see the outer VALUES), so without this it would aggregate over
@@ -581,6 +580,19 @@ def query(
     return SparqlResult("SELECT", vars=variables, rows=[tuple(r) for r in result])  # type: ignore[arg-type]
 
 
+#: Oxigraph's refusal to substitute a variable its SELECT does not project (pyoxigraph 0.5).
+_UNPROJECTED = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+
+
+def _checked_term(name: str, term: Any) -> Any:
+    """Return the pyoxigraph term for parameter *name*; a blank node or a bad variable name is refused."""
+    if isinstance(term, BNode):
+        raise QuerySyntaxError(f"parameter {name!r}: a blank node cannot be bound on this store")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise QuerySyntaxError(f"{name!r} is not a SPARQL variable name")
+    return to_ox(term)
+
+
 def _query_oxigraph(target: tuple[Any, Any], text: str, bindings: Mapping[str, Any],
                     prefixes: Mapping[str, str], name: str) -> SparqlResult:
     import pyoxigraph as ox
@@ -589,10 +601,24 @@ def _query_oxigraph(target: tuple[Any, Any], text: str, bindings: Mapping[str, A
     kwargs: dict[str, Any] = {"prefixes": dict(prefixes)}
     if graph_name is not None:
         kwargs["default_graph"] = graph_name
-    try:
-        answer = store.query(with_values(text, bindings), **kwargs)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(f"SPARQL syntax error in {name}: {exc}") from None
+    # Oxigraph binds the parameters itself (``substitutions``, SPARQL-dev SEP-0007), also inside every
+    # sub-query that projects them, so no text is rewritten. It refuses a variable that the SELECT does not
+    # project (accusers' ?person, people's ?name ...): only those fall back to the VALUES block.
+    substituted = {key: _checked_term(key, term) for key, term in bindings.items()}
+    pasted: dict[str, Any] = {}
+    while True:
+        try:
+            answer = store.query(with_values(text, pasted),
+                                 substitutions={ox.Variable(k): v for k, v in substituted.items()} or None, **kwargs)
+            break
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"SPARQL syntax error in {name}: {exc}") from None
+        except RuntimeError as exc:
+            unprojected = _UNPROJECTED.search(str(exc))
+            if unprojected is None or unprojected.group(1) not in substituted:
+                raise
+            del substituted[unprojected.group(1)]
+            pasted[unprojected.group(1)] = bindings[unprojected.group(1)]
     if isinstance(answer, ox.QueryBoolean):
         return SparqlResult("ASK", answer=bool(answer))
     if isinstance(answer, ox.QueryTriples):

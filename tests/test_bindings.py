@@ -1,0 +1,85 @@
+"""Parameters are bound by the engine (Oxigraph ``substitutions``, rdflib ``initBindings``), not pasted.
+
+Only a variable that an Oxigraph SELECT does not project, and remote endpoints, fall back to the
+``VALUES`` block of :func:`kg.stores.with_values` (pyoxigraph 0.5 refuses to substitute such a variable).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+
+from kg import stores
+from kg.errors import QuerySyntaxError
+from kg.queries import run_query
+
+
+@pytest.fixture()
+def pasted(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Record every binding that reached the VALUES fallback."""
+    calls: list[dict] = []
+    original = stores.with_values
+
+    def spy(text: str, bindings):
+        if bindings:
+            calls.append(dict(bindings))
+        return original(text, bindings)
+
+    monkeypatch.setattr(stores, "with_values", spy)
+    return calls
+
+
+def _graph() -> Graph:
+    graph = Graph()
+    for trial, person in [("t1", "a"), ("t1", "b"), ("t2", "c")]:
+        graph.add((URIRef(f"urn:x:{person}"), URIRef("urn:x:in"), URIRef(f"urn:x:{trial}")))
+    return graph
+
+
+GROUPED = ("SELECT ?t ?n WHERE { { SELECT ?t (COUNT(?x) AS ?n) WHERE { ?x <urn:x:in> ?t } GROUP BY ?t } }")
+
+
+def test_a_projected_parameter_is_substituted_inside_the_sub_query(pasted):
+    answer = stores.query(_graph(), GROUPED, {"t": URIRef("urn:x:t1")}, prefixes={})
+    assert answer.rows == [(URIRef("urn:x:t1"), Literal(2))]
+    assert pasted == []  # bound by Oxigraph, the text untouched
+
+
+def test_an_unprojected_parameter_falls_back_to_values_and_gives_the_same_rows(pasted, monkeypatch):
+    text = "SELECT ?x WHERE { ?x <urn:x:in> ?t }"
+    oxigraph = stores.query(_graph(), text, {"t": URIRef("urn:x:t1")}, prefixes={})
+    assert sorted(r[0] for r in oxigraph.rows) == [URIRef("urn:x:a"), URIRef("urn:x:b")]
+    assert pasted == [{"t": URIRef("urn:x:t1")}]
+    monkeypatch.setenv("KG_ENGINE", "rdflib")
+    assert sorted(stores.query(_graph(), text, {"t": URIRef("urn:x:t1")}, prefixes={}).rows) == sorted(oxigraph.rows)
+
+
+def test_a_hostile_literal_stays_one_term(pasted):
+    hostile = 'x" } } DROP ALL; SELECT * WHERE { ?s ?p ?o . FILTER ("'
+    answer = stores.query(_graph(), "SELECT ?x ?n WHERE { ?x <urn:x:in> ?t OPTIONAL { ?x <urn:x:name> ?n } }",
+                          {"n": Literal(hostile)}, prefixes={})
+    assert {r[1] for r in answer.rows} == {Literal(hostile)}
+    assert pasted == []
+
+
+def test_blank_nodes_and_bad_names_are_refused():
+    with pytest.raises(QuerySyntaxError, match="blank node"):
+        stores.query(_graph(), GROUPED, {"t": BNode()}, prefixes={})
+    with pytest.raises(QuerySyntaxError, match="not a SPARQL variable"):
+        stores.query(_graph(), GROUPED, {"t x": URIRef("urn:x:t1")}, prefixes={})
+
+
+def test_oxigraph_still_refuses_unprojected_substitutions():
+    """If pyoxigraph learns to bind these, the VALUES fallback for Oxigraph can go."""
+    store = ox.Store()
+    with pytest.raises(RuntimeError, match=stores._UNPROJECTED.pattern.split("\\?")[0].rstrip()):
+        list(store.query("SELECT ?x WHERE { ?x ?p ?t }", substitutions={ox.Variable("t"): ox.NamedNode("urn:x")}))
+
+
+def test_one_trials_defendants_are_bound_by_oxigraph(real_kg, pasted, monkeypatch):
+    rows = run_query(real_kg, "defendants", {"trial": "trial:1936-sixteen"}).to_csv()
+    assert pasted == []
+    assert rows.count("\n") > 10
+    monkeypatch.setenv("KG_ENGINE", "rdflib")
+    assert run_query(real_kg, "defendants", {"trial": "trial:1936-sixteen"}).to_csv() == rows
