@@ -49,7 +49,7 @@ from . import paths
 from .stores import LAYER_GRAPHS, SPARQL_OPAQUE, StoreError, to_ox, wait_for
 
 __all__ = ["FORM", "MAX_BODY", "MAX_UPLOAD", "ROUTES", "SPARQL_QUERY", "SPARQL_UPDATE", "WRITE_TIMEOUT", "Gateway", "Refused", "Reply", "Request", "Route", "Server",
-           "check_sparql", "free_port", "oxigraph_binary", "remote_keywords", "serve", "write_dataset"]
+           "check_sparql", "free_port", "insert_data", "oxigraph_binary", "remote_keywords", "serve", "write_dataset"]
 
 #: Largest request body accepted before authentication and for queries (bytes): ``kg serve --max-body``.
 MAX_BODY = 1 << 20
@@ -569,6 +569,42 @@ def _check(text: str, update: bool) -> Checked:
     return Checked("Update" if update else parsed.name, tuple(sorted(found, reverse=True)))
 
 
+_INSERT_DATA = re.compile(r"\s*INSERT\s+DATA\s*\{(?P<data>.*)\}\s*", re.S | re.I)
+
+
+def insert_data(text: str) -> str | None:
+    r"""Return a plain ``INSERT DATA { … }`` update written anew from the quads it holds, else ``None``.
+
+    The braces' content is parsed as TriG (SPARQL's data blocks are TriG's syntax with full IRIs or
+    no prefixes); the update returned is built from the parsed terms alone, so nothing else in the
+    text can reach Oxigraph. ``None`` for anything else, which :func:`check_sparql` then reads.
+
+    >>> insert_data('INSERT DATA { <urn:a> <urn:b> "c" . GRAPH <urn:g> { <urn:a> <urn:b> 1 } }')
+    'INSERT DATA {\n<urn:a> <urn:b> "c" .\nGRAPH <urn:g> { <urn:a> <urn:b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> }\n}'
+    >>> insert_data("INSERT DATA { <urn:a> <urn:b> <urn:c> } ; LOAD <http://x/>") is None
+    True
+    """
+    import pyoxigraph as ox
+
+    found = _INSERT_DATA.fullmatch(text)
+    if found is None:
+        return None
+    for data in (found["data"], found["data"] + "\n."):  # SPARQL may leave out the last triple's "."
+        try:
+            quads = list(ox.parse(data.encode("utf-8"), format=ox.RdfFormat.TRIG))
+            break
+        except (SyntaxError, ValueError):
+            continue
+    else:
+        return None
+    lines = ["INSERT DATA {"]
+    for quad in quads:
+        triple = f"{quad.subject} {quad.predicate} {quad.object}"
+        lines.append(f"{triple} ." if isinstance(quad.graph_name, ox.DefaultGraph)
+                     else f"GRAPH {quad.graph_name} {{ {triple} }}")
+    return "\n".join(lines + ["}"])
+
+
 # --------------------------------------------------------------------------------------------
 # Answers: read in full, parsed, written again in the format asked for
 
@@ -775,12 +811,21 @@ class Gateway:
         return Reply(200, out, media)
 
     def update(self, text: str) -> Reply:
-        """Check an update and send it to Oxigraph as ``POST /update``; 204 once done."""
-        checked = check_sparql(text, update=True)
-        if checked.remote and not self.allow_remote:
-            raise Refused(403, f"{' and '.join(checked.remote)} would make this server reach other hosts; "
-                               "it is refused here (kg serve --allow-remote lets it through)")
-        status, _kind, data = self.engine("POST", "/update", text.encode("utf-8"), SPARQL_UPDATE + "; charset=utf-8",
+        """Check an update and send it to Oxigraph as ``POST /update``; 204 once done.
+
+        A plain ``INSERT DATA { … }`` (what ``kg push --via update`` sends, megabytes at a time) is read
+        by Oxigraph's TriG parser and written again from its quads, so what is sent holds no keyword
+        but INSERT DATA and GRAPH; rdflib's parser would take seconds a megabyte. Any other update is
+        checked by :func:`check_sparql`.
+        """
+        rebuilt = insert_data(text)
+        if rebuilt is None:
+            checked = check_sparql(text, update=True)
+            if checked.remote and not self.allow_remote:
+                raise Refused(403, f"{' and '.join(checked.remote)} would make this server reach other hosts; "
+                                   "it is refused here (kg serve --allow-remote lets it through)")
+            rebuilt = text
+        status, _kind, data = self.engine("POST", "/update", rebuilt.encode("utf-8"), SPARQL_UPDATE + "; charset=utf-8",
                                           timeout=WRITE_TIMEOUT)
         if status >= 300:
             raise self.engine_error(status, data)

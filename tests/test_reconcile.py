@@ -173,6 +173,9 @@ def server():
     thread.join(10)
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 def fetch(url: str, data: bytes | None = None, content_type: str | None = None):
     request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type} if content_type else {})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -235,6 +238,11 @@ def test_kg_serve_reconcile_answers_beside_sparql(tmp_path):
         assert b"Nikolai Bukharin" in body
         sparql = service.replace("/reconcile", "/query?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))
         assert json.loads(fetch(sparql)[2])["boolean"] is True  # the SPARQL endpoint is still there
+        status, headers, page = fetch(service.replace("/reconcile", "/"))  # Oxigraph's query editor, offline
+        assert status == 200 and headers["Content-Type"].startswith("text/html") and b"yasgui.min.js" in page
+        assert fetch(service.replace("/reconcile", "/yasgui.min.js"))[0] == 200
+        editor_query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}).encode()  # where the editor sends it
+        assert json.loads(fetch(service.replace("/reconcile", "/sparql"), editor_query, FORM_TYPE)[2])["boolean"] is True
         with pytest.raises(urllib.error.HTTPError) as error:  # the gateway still reads strictly
             fetch(service + "?queries=a&queries=b")
         assert error.value.code == 400
