@@ -48,7 +48,8 @@ from typing import Any
 from . import paths
 from .stores import LAYER_GRAPHS, SPARQL_OPAQUE, StoreError, to_ox, wait_for
 
-__all__ = ["FORM", "MAX_BODY", "MAX_UPLOAD", "ROUTES", "SPARQL_QUERY", "SPARQL_UPDATE", "WRITE_TIMEOUT", "Gateway", "Refused", "Reply", "Request", "Route", "Server",
+__all__ = ["FORM", "MAX_BODY", "MAX_UPLOAD", "ROUTES", "SPARQL_QUERY", "SPARQL_UPDATE", "WRITE_TIMEOUT", "Gateway",
+           "Refused", "Reply", "Request", "Route", "Server",
            "check_sparql", "free_port", "insert_data", "oxigraph_binary", "remote_keywords", "serve", "write_dataset"]
 
 #: Largest request body accepted before authentication and for queries (bytes): ``kg serve --max-body``.

@@ -246,15 +246,17 @@ def test_allowed_shapes_still_work(server):
     status, body = raw(server.port, request("POST", "/query", b"SELECT ?s WHERE { ?s ?p ?o } LIMIT 2", [
         ("Content-Type", "application/sparql-query; charset=utf-8"), ("Accept", "text/csv")]))
     assert status == 200 and body.splitlines()[0] == b"s" and len(body.splitlines()) == 3
-    status, body = raw(server.port, request("POST", "/query", b"query=CONSTRUCT+%7B%3Fs+%3Fp+%3Fo%7D+WHERE+%7B%3Fs+%3Fp+%3Fo%7D+LIMIT+1",
-                                            [("Content-Type", "application/x-www-form-urlencoded"),
-                                             ("Accept", "text/turtle")]))
+    construct = b"query=CONSTRUCT+%7B%3Fs+%3Fp+%3Fo%7D+WHERE+%7B%3Fs+%3Fp+%3Fo%7D+LIMIT+1"
+    status, body = raw(server.port, request("POST", "/query", construct, [
+        ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "text/turtle")]))
     assert status == 200 and body.strip().endswith(b".")
     before = count(server)
     auth = ("Authorization", f"Bearer {TOKEN}")
-    status, _ = raw(server.port, request("PUT", "/store?graph=urn%3Ax%3Ag", NT, [("Content-Type", "application/n-triples"), auth]))
+    status, _ = raw(server.port, request("PUT", "/store?graph=urn%3Ax%3Ag", NT,
+                                         [("Content-Type", "application/n-triples"), auth]))
     assert status in (201, 204)
-    status, _ = raw(server.port, request("POST", "/update", b"DROP GRAPH <urn:x:g>", [("Content-Type", "application/sparql-update"), auth]))
+    status, _ = raw(server.port, request("POST", "/update", b"DROP GRAPH <urn:x:g>",
+                                         [("Content-Type", "application/sparql-update"), auth]))
     assert status == 204
     assert count(server) == before
 
@@ -325,7 +327,7 @@ _SUFFIXES = ["#x", "/", "/.", "%23", "#?default", ";x", "?", "%2f", "/..", "%00"
 _PARAM_NAMES = ["default", "graph", "query", "update", "using-graph-uri", "default-graph-uri", "union-default-graph", "Query"]
 _PARAM_VALUES = ["", "urn%3Ax%3Ag", "CLEAR%20ALL", "DROP+ALL", "ASK%7B%7D", "urn:x:g", "%", "%zz", "%C3%28"]
 _BODIES = [b"", b"CLEAR ALL", b"DROP ALL", b"DELETE WHERE { ?s ?p ?o }", FORM_CLEAR, b"update=DROP+ALL&update=CLEAR+ALL",
-           NT, b"query=ASK%7B%7D&update=CLEAR+ALL", b"9\r\nCLEAR ALL\r\n0\r\n\r\n", "CLEAR ALL ü".encode("utf-8"),
+           NT, b"query=ASK%7B%7D&update=CLEAR+ALL", b"9\r\nCLEAR ALL\r\n0\r\n\r\n", "CLEAR ALL ü".encode(),
            b"\xff\xfe"]
 _CONTENT_TYPES = ["application/sparql-update", "application/sparql-query", "application/x-www-form-urlencoded",
                   "application/n-triples", "text/turtle", "application/n-quads", "text/plain", "multipart/form-data",
