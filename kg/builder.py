@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,10 +52,12 @@ def build(
     progress: Callable[[str], None] | None = None,
     network_view: str = "overview",
     store: str = "memory",
+    data: Sequence[str | Path] = (),
 ) -> BuildResult:
     """Return the result of a full build into *out_dir* (default ``build/``).
 
     *store* is where the graph lives while it is built (see :mod:`kg.stores`); the outputs are the same.
+    *data* names a user's own RDF files joined to the curated graph (see :func:`kg.loader.load`).
 
     Nothing is written unless the graph validates, and every file is written atomically, so a failed
     build leaves the previous good outputs in place. Raises :class:`ValidationFailed` on violations.
@@ -65,11 +67,12 @@ def build(
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir) if out_dir else paths.build_dir()
     with folder_lock(out_dir, what="build", say=say):  # two builds into one folder take turns
-        return _build(out_dir, say, network_view, store, start)
+        return _build(out_dir, say, network_view, store, start, data)
 
 
-def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: str, start: float) -> BuildResult:
-    kg = load(progress=say, store=store)
+def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: str, start: float,
+           data: Sequence[str | Path] = ()) -> BuildResult:
+    kg = load(progress=say, store=store, data=data)
     # pySHACL runs in a forked child while this process prepares every output in memory; nothing is
     # written until the report is in and clean (the outputs of a failed build are never half-new).
     finish_validation = start_validation(kg)

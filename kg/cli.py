@@ -254,7 +254,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", dest="release_version", metavar="V",
                    help="the version to release (default: the package version)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    for name in _READS_GRAPH:
+        sub.choices[name].add_argument(
+            "--data", action="append", type=Path, default=[], metavar="PATH",
+            help="join your own RDF file to the curated graph (repeatable; Turtle, N-Triples, RDF/XML or JSON-LD "
+                 "by suffix, e.g. `kg synth` output)")
     return top
+
+
+#: The commands that read the graph, and so take ``--data`` (a release is the curated data only).
+_READS_GRAPH = ("build", "validate", "query", "export", "contradictions", "article", "timeline", "network",
+                "push", "serve", "site")
 
 
 def _say(quiet: bool = False):  # type: ignore[no-untyped-def]
@@ -264,7 +274,7 @@ def _say(quiet: bool = False):  # type: ignore[no-untyped-def]
 def _cmd_build(args: argparse.Namespace) -> int:
     from .builder import build
 
-    result = build(args.out, progress=_say(args.quiet), store=args.store)
+    result = build(args.out, progress=_say(args.quiet), store=args.store, data=args.data)
     print(f"built {len(result.kg)} triples from {len(result.kg.files)} files in {result.seconds:.2f} s")
     print("counts by class:")
     for name, n in result.counts.items():
@@ -281,7 +291,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .loader import load
     from .validation import validate
 
-    report = validate(load(store=args.store))
+    report = validate(load(store=args.store, data=args.data))
     print(report, file=sys.stdout if report.conforms else sys.stderr)
     return 0 if report.conforms else 4
 
@@ -306,7 +316,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     check_request(question, params, allow_remote=args.allow_remote)  # bad usage fails before the load
     from .limits import check_rows, run_with_limits
 
-    graph = load(store=args.store)
+    graph = load(store=args.store, data=args.data)
     # in a worker thread, so --timeout, Ctrl-C and SIGTERM stop the evaluation itself (kg.limits)
     result = run_with_limits(lambda: run_query(graph, question, params, allow_remote=args.allow_remote),
                              timeout=args.timeout, what=f"query {question.name!r}")
@@ -326,7 +336,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .exports import export, layer_graph, serialize
     from .loader import load
 
-    kg = load(store=args.store)
+    kg = load(store=args.store, data=args.data)
     if args.output == "-":
         sys.stdout.buffer.write(serialize(layer_graph(kg, args.layer), args.format))
         return 0
@@ -340,7 +350,7 @@ def _cmd_contradictions(args: argparse.Namespace) -> int:
     from .loader import load
     from .queries import QueryResult
 
-    findings = find_contradictions(load())
+    findings = find_contradictions(load(data=args.data))
     if args.format == "table":
         lines = []
         for f in findings:
@@ -362,7 +372,7 @@ def _cmd_article(args: argparse.Namespace) -> int:
     from .article import article_report, article_table
     from .loader import load
 
-    report = article_report(load())
+    report = article_report(load(data=args.data))
     text = {"table": lambda: article_table(report), "csv": report.to_csv, "json": report.to_json}[args.format]()
     text = text if text.endswith("\n") else text + "\n"
     return _emit(args.output, text)
@@ -392,7 +402,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
     fmt = fmt or allowed[0]
     if fmt not in allowed:
         raise ParameterError(f"`kg network {action}` writes {', '.join(allowed)}, not {fmt}")
-    graph = load(store=args.store)
+    graph = load(store=args.store, data=args.data)
     net = project(graph, view=args.view, statuses=set(args.status) if args.status else None,
                   focus=args.focus, hops=args.hops, trial=args.trial)
     what = args.view
@@ -523,7 +533,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     name = args.trial or args.person
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") if name else ""
     out = args.output or paths.build_dir() / (f"timeline-{slug}.png" if slug else "timeline.png")
-    path = write_timeline(load(store=args.store), out, trial=args.trial, person=args.person, title=args.title)
+    path = write_timeline(load(store=args.store, data=args.data), out, trial=args.trial, person=args.person, title=args.title)
     print(f"wrote {path}")
     return 0
 
@@ -533,7 +543,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
     from .loader import load
     from .stores import LAYER_GRAPHS, push
 
-    kg = load(progress=_say())
+    kg = load(progress=_say(), data=args.data)
     graphs: dict[str | None, bytes] = {None: serialize(kg.graph, "nt")}
     if not args.no_layers:
         for name, iri in LAYER_GRAPHS.items():
@@ -551,7 +561,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         print(f"kg serve: warning: listening on {args.host}, not only on this machine", file=sys.stderr)
-    kg = load(progress=_say())
+    kg = load(progress=_say(), data=args.data)
     routes, address = None, []
     if args.reconcile:  # the service's routes; its manifest names the address once the port is known
         from .reconcile import build_index, server_routes
@@ -605,7 +615,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         from .hosting import check_base_url
 
         check_base_url(args.base_url)  # before the build, so a typo costs nothing
-    result = build_site(load(progress=say), args.output, progress=say)
+    result = build_site(load(progress=say, data=args.data), args.output, progress=say)
     if args.base_url:
         from .hosting import host_site
 

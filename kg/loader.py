@@ -83,6 +83,40 @@ def parse_turtle_file(path: Path, graph: Graph | None = None) -> Graph:
     return graph
 
 
+#: The RDF formats a ``--data`` file may be in, by suffix (Oxigraph's format names).
+DATA_FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES", ".rdf": "RDF_XML", ".owl": "RDF_XML", ".xml": "RDF_XML",
+                ".jsonld": "JSON_LD", ".json": "JSON_LD"}
+
+
+def read_data_file(path: Path, cache: dict) -> list[tuple[Node, Node, Node]]:
+    """Return the triples of a user's RDF file (``--data``), parsed by Oxigraph, in rdflib terms.
+
+    Turtle goes the curated files' way (rdflib names the line of a syntax error); the other formats
+    are parsed by Oxigraph, whose errors carry the line. Blank nodes are renamed, so two files that
+    both say ``_:b1`` do not merge their nodes. JSON-LD contexts are never fetched from the network.
+    """
+    import pyoxigraph as ox
+
+    if not path.is_file():
+        raise DataSyntaxError(path, None, "no such file (given with --data)")
+    fmt = DATA_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataSyntaxError(path, None, f"cannot tell the RDF format from the suffix {path.suffix!r}; "
+                              f"name the file {', '.join(sorted(DATA_FORMATS))}")
+    if fmt == "TURTLE":
+        return _read_turtle(path, cache)
+    from .stores import from_ox
+
+    try:
+        quads = ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt), base_iri=path.resolve().as_uri(),
+                         rename_blank_nodes=True)
+        return [(from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)) for q in quads]
+    except SyntaxError as exc:
+        raise DataSyntaxError(path, exc.lineno, f"{fmt.replace('_', '-')} syntax error: {exc.msg}") from None
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataSyntaxError(path, None, f"cannot be read as {fmt.replace('_', '-')}: {exc}") from None
+
+
 def _read_turtle(path: Path, cache: dict) -> list[tuple[Node, Node, Node]]:
     """Return the triples of Turtle file *path* as rdflib terms, parsed by Oxigraph (~50x faster).
 
@@ -268,6 +302,7 @@ def load(
     derive: bool = True,
     progress: Progress | None = None,
     store: str = "memory",
+    data: Iterable[str | Path] = (),
 ) -> KnowledgeGraph:
     """Return the knowledge graph built from *files* (default: the ontology and ``graph_data/``).
 
@@ -278,16 +313,26 @@ def load(
     the default), ``oxigraph:PATH`` (a persistent Oxigraph store: the build is written there, and
     reused without parsing while the files are unchanged) or ``sparql:URL`` (a remote endpoint
     that ``kg push`` filled: nothing is parsed, every question is asked there).
+
+    *data* names a user's own RDF files (Turtle, N-Triples, RDF/XML, JSON-LD, by suffix; e.g. person
+    records or ``kg synth`` output), joined to the curated layer before derivation, so every question,
+    check and layer sees them. Unlike the curated files they may carry the triples a build derives
+    (``kg synth`` writes ``mt:defendantIn``). A file that cannot be read raises :class:`DataSyntaxError`
+    naming it (and the line, where the parser gives one).
     """
     from . import stores
 
     start = time.perf_counter()
     spec = stores.parse_spec(store)
+    extra = [Path(p) for p in data]
     if spec.kind == "sparql":
+        if extra:
+            raise stores.StoreError(f"{extra[0]}: --data cannot be joined to a remote endpoint "
+                                    "(load it into the endpoint, or query a local store)")
         kg = _remote(spec)
         kg.seconds = time.perf_counter() - start
         return kg
-    files = list(files) if files is not None else data_files()
+    files = [*(list(files) if files is not None else data_files()), *extra]
     stamp = _fingerprint(files, derive) if spec.kind == "oxigraph" else ""
     if spec.kind == "oxigraph":
         reused = _reuse(spec, files, stamp)
@@ -300,14 +345,15 @@ def load(
     origin: dict[Node, Path] = {}
     cache: dict = {}
     with _quiet_literal_warnings():
-        read = [(path, _checked(path, _read_turtle(path, cache))) for path in files]
+        read = [(path, _checked(path, read_data_file(path, cache) if path in extra else _read_turtle(path, cache)))
+                for path in files]
     in_ontology = {path: paths.ONTOLOGY_DIR in path.resolve().parents for path, _triples in read}
     written_by_build = _derived_properties(t for path, triples in read if in_ontology[path] for t in triples)
     for path, triples in read:
         target = ontology if in_ontology[path] else curated
         for s, p, o in triples:
             origin.setdefault(s, path)
-            if p in written_by_build and not in_ontology[path]:
+            if p in written_by_build and not in_ontology[path] and path not in extra:
                 _refuse_derived(path, (s, p, o))
         target.addN((s, p, o, target) for s, p, o in triples)
     if progress:
