@@ -60,7 +60,8 @@ Progress = Callable[[str], None]
 
 #: The named questions the site reads (all without parameters: each answers for everyone at once).
 QUESTIONS = ("trials", "defendants", "court", "testimony", "pleas", "in-absentia", "claims", "refuted-claims",
-             "sources", "timeline", "names", "profiles", "claim-parties", "relatives", "rehabilitations")
+             "sources", "timeline", "names", "profiles", "claim-parties", "relatives", "rehabilitations",
+             "named-in-court", "sessions")
 
 #: Statuses that mark a statement as a claim, drawn as an allegation; every other status is a recorded fact
 #: (established, probable, or disputed between sources).
@@ -327,7 +328,8 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
 
     # statements cite sources by IRI; a page shows the work's citation, links the work's own address (or, for a
     # print-only work, the copy it was read at) and names the copies as "read at" (issue 13)
-    sources = {r["source"]: {"citation": r.get("citation") or r["source"], "url": r.get("url") or "",
+    sources = {r["source"]: {"citation": r.get("citation") or r["source"], "title": r.get("title") or "",
+                             "url": r.get("url") or "",
                              "read_at": _urls(r.get("read_at"))} for r in answers["sources"]}
     people: dict[str, dict[str, Any]] = {}
     for r in answers["profiles"]:
@@ -355,7 +357,7 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             "openness": r.get("openness") or "", "defendants_per_source": r.get("defendants_per_source") or "",
             "defendants_recorded": r.get("defendants_recorded") or 0, "death_sentences": r.get("death_sentences") or 0,
             "accused_in_absentia": r.get("accused_in_absentia") or 0, "names": [], "court_roles": [],
-            "defendants": [], "absentia": [], "testimony": [], "claims": [], "contradictions": [],
+            "defendants": [], "absentia": [], "testimony": [], "sessions": [], "claims": [], "contradictions": [],
         }
     for r in answers["names"]:
         owner = people.get(r["entity"]) or trials.get(r["entity"])
@@ -383,11 +385,6 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             # A person may have several accusation statements at one trial (Bukharin: treason and espionage,
             # and the plot against Stalin): all of them count, none replaces another.
             charges.setdefault((r["person"], event["trial"]), []).append(event)
-        if event["class"] == "Testimony":
-            entry = {"person": event["other"], "trial": event["trial"], "sources": event["sources"]}
-            key = "they_testified_against" if event["role"] == "subject" else "testified_against_them"
-            if event["other"]:
-                person[key].append(entry)
     for person in people.values():
         person["timeline"].sort(key=lambda e: (e["when"] or "9999", e["kind"], e["statement"]))
         cited = [*person["sources"], *(url for e in person["timeline"] for url in e["sources"])]
@@ -490,10 +487,24 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             charged = sorted(_split(r.get("charges"), ";"), key=_fold)
             trials[r["trial"]]["absentia"].append({"person": r["person"], "charges": charged,
                                                    "sources": _urls(r.get("sources"))})
-    for r in answers["testimony"]:
+    # who named whom in court: one question (named-in-court) feeds the trial page and both people's pages
+    for r in answers["named-in-court"]:
+        naming = {"speaker": r["speaker"], "named": r["named"], "trial": r["trial"],
+                  "date": r.get("session_date") or "", "sitting": r.get("sitting") or "",
+                  "named_as": r.get("named_as") or "", "act": r.get("act") or "",
+                  "claimed_date": r.get("claimed_date") or "", "retraction": bool(r.get("retraction")),
+                  "pages": r.get("pages") or "", "sources": _urls(r.get("sources"))}
         if r["trial"] in trials:
-            trials[r["trial"]]["testimony"].append({"witness": r["witness"], "against": r["against"],
-                                                    "sources": _urls(r.get("sources"))})
+            trials[r["trial"]]["testimony"].append(naming)
+        if r["named"] in people:
+            people[r["named"]]["testified_against_them"].append(naming)
+        if r["speaker"] in people:
+            people[r["speaker"]]["they_testified_against"].append(naming)
+    for r in answers["sessions"]:
+        if r["trial"] in trials:
+            trials[r["trial"]].setdefault("sessions", []).append(
+                {"date": r.get("date") or "", "sitting": r.get("sitting") or "", "label": r.get("label") or "",
+                 "examined": _split(r.get("examined"), ";"), "sources": _urls(r.get("sources"))})
 
     # --- claims: details, assessments that refute them, contradictions the rules find
     claims: dict[str, dict[str, Any]] = {}
@@ -703,6 +714,9 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     say = progress or (lambda _m: None)
     start = time.perf_counter()
     out = Path(out_dir)
+    from .atomic import claim_output_folder
+
+    owned = claim_output_folder(out, "kg site")  # refuses a folder of someone else's files, before any work
     env = _environment()
     result = SiteResult(out_dir=out)
 
@@ -759,7 +773,8 @@ def write_site(data: SiteData, out_dir: str | Path, *, progress: Progress | None
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in pool.map(lambda job: write_text_atomic(*job), jobs):
             pass
-    _remove_stale(out, set(result.files))
+    _remove_stale(owned, set(result.files))
+    owned.commit(result.files)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -770,12 +785,16 @@ def _markup(text: str) -> Any:
     return Markup(text)
 
 
-def _remove_stale(out: Path, written: set[Path]) -> None:
-    """Remove pages and documents of a previous run for entities no longer in the data."""
-    for folder in ("person", "trial"):
-        for path in (out / folder).glob("*"):
-            if path.suffix in {".html", ".jsonld"} and path not in written and path.is_file():
-                path.unlink()
+def _remove_stale(owned: Any, written: set[Path]) -> None:
+    """Remove pages and documents of a previous run for entities no longer in the data.
+
+    Only files the previous run recorded in the folder's marker (:func:`kg.atomic.claim_output_folder`)
+    are candidates: a file the user put there is never removed.
+    """
+    owned.written = written
+    for path in owned.stale():
+        if path.suffix in {".html", ".jsonld"} and path.parent.name in {"person", "trial"}:
+            path.unlink()
 
 
 def build_site(kg: Any, out_dir: str | Path | None = None, *, progress: Progress | None = None) -> SiteResult:

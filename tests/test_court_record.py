@@ -72,10 +72,10 @@ def _short(value: str | None) -> str:
 def test_sessions_in_order_with_everyone_examined(court_kg):
     rows = run_query(court_kg, "sessions", {"trial": "trial:test-first"}).records()
     assert [(_short(r["session"]), r["sitting"], r["examinations"]) for r in rows] == [
-        ("test-first--1936-08-19-evening", "evening session", 2),  # "evening" sorts before "morning"
-        ("test-first--1936-08-19-morning", "morning session", None),
+        ("test-first--1936-08-19-morning", "morning session", None),  # in the order of the day, not A-Z
+        ("test-first--1936-08-19-evening", "evening session", 2),
     ]
-    assert rows[0]["examined"] == "Boris Beta (accused); Clara Gamma (witness)"
+    assert rows[1]["examined"] == "Boris Beta (accused); Clara Gamma (witness)"
 
 
 def test_named_in_court_gives_session_page_and_act_and_keeps_undated_namings(court_kg):
