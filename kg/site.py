@@ -305,7 +305,7 @@ class SiteData:
     people: dict[str, dict[str, Any]]
     trials: dict[str, dict[str, Any]]
     claims: dict[str, dict[str, Any]]
-    sources: dict[str, str]
+    sources: dict[str, dict[str, Any]]
     networks: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -279,3 +279,30 @@ def test_timeline_figure_reads_the_same_statements_as_the_pages(real_kg, data):
     # a year-only arrest keeps its whole year: Kamenev's arrest "1934" spans 1 January to 31 December
     kamenev = [e for e in timeline_events(real_kg, person="person:lev-kamenev") if e["event"] == "arrest"]
     assert kamenev and all(e["end"] > e["start"] for e in kamenev if len(e["edtf"]) < 10)
+
+
+# ------------------------------------------------------------------ the court record (issue 15), one truth everywhere
+
+def test_every_naming_in_court_is_on_the_trial_page_and_both_peoples_pages(real_kg, data):
+    """Each row of `named-in-court` is shown on its trial's page, the speaker's and the named person's pages;
+    and every testimony statement in the graph is a row of the question (none dropped by a grouping)."""
+    rows = run_query(real_kg, "named-in-court").records()
+    in_graph = {r["s"] for r in _select(real_kg, "SELECT ?s WHERE { VALUES ?c { mt:Testimony mt:Retraction } ?s a ?c ; mt:against ?x }")}
+    assert {r["statement"] for r in rows} == in_graph
+    trials = data.trials
+    for r in rows:
+        naming = (r["speaker"], r["named"], r["trial"])
+        assert naming in {(n["speaker"], n["named"], n["trial"]) for n in trials[r["trial"]]["testimony"]}
+        if r["speaker"] in data.people:
+            assert naming in {(n["speaker"], n["named"], n["trial"]) for n in data.people[r["speaker"]]["they_testified_against"]}
+        if r["named"] in data.people:
+            assert naming in {(n["speaker"], n["named"], n["trial"]) for n in data.people[r["named"]]["testified_against_them"]}
+
+
+def test_network_view_has_one_edge_per_naming(real_kg):
+    from kg.network import project
+
+    rows = run_query(real_kg, "named-in-court").records()
+    net = project(real_kg, view="named-in-court")
+    assert net.number_of_edges() == len(rows)
+    assert Counter((u, v) for u, v in net.edges()) == Counter((r["speaker"], r["named"]) for r in rows)
