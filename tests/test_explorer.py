@@ -193,7 +193,7 @@ def real_pages(tmp_path_factory, real_kg) -> dict[str, tuple[Path, int, int]]:
     ("ego-bukharin", {BUKHARIN, EX + "trial/1938-twenty-one", EX + "person/andrey-vyshinsky",
                       EX + "person/alexei-rykov"}),
 ])
-def test_real_pages_draw_the_expected_nodes_with_no_request(browser, real_pages, name, expected):
+def test_real_pages_draw_the_expected_nodes_with_no_request(browser, real_pages, real_kg, name, expected):
     path, nodes, edges = real_pages[name]
     with open_page(browser, path) as log:
         page = log.page
@@ -201,8 +201,14 @@ def test_real_pages_draw_the_expected_nodes_with_no_request(browser, real_pages,
         assert page.evaluate("kgNetwork.body.nodeIndices.length") == nodes
         ids = set(page.evaluate("kgNodes.getIds()"))
         assert expected <= ids
-        if name == "ego-bukharin":
-            assert EX + "person/grigory-zinoviev" not in ids  # three steps away in the overview
+        if name == "ego-bukharin":  # everyone within two steps in the overview, and not everyone beyond
+            from kg.network import project
+
+            steps = nx.single_source_shortest_path_length(nx.Graph(project(real_kg, view="overview").to_undirected()),
+                                                          BUKHARIN)
+            assert {n for n, k in steps.items() if k <= 2} <= ids
+            beyond = {n for n, k in steps.items() if k >= 3}
+            assert beyond and beyond - ids
         page.wait_for_timeout(150)
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / f"network-{name}.png"))
