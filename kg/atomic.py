@@ -163,14 +163,15 @@ def _refuse(folder: Path, command: str, why: str) -> None:
                   f"earlier (it leaves a {OUTPUT_MARKER} file there). Give another folder, or empty this one")
 
 
-def claim_output_folder(folder: str | os.PathLike[str], command: str) -> OutputFolder:
+def claim_output_folder(folder: str | os.PathLike[str], command: str, *, create: bool = True) -> OutputFolder:
     """Return the :class:`OutputFolder` *command* may write into, after checking it never eats a user's files.
 
     The folder must be new, empty, or marked by an earlier run of the same *command* (``.kg-output``);
     a folder of someone else's files, a file, or another command's output is refused with
     :class:`kg.errors.KGError` before anything is written. A site written before markers existed
     (``index.html`` and ``assets/site.css``) is taken over, with no file of it removed. Call
-    :meth:`OutputFolder.commit` once the files are written: the marker then lists them.
+    :meth:`OutputFolder.commit` once the files are written: the marker then lists them. With
+    ``create=False`` nothing is made: a check to run before a long load.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -188,7 +189,8 @@ def claim_output_folder(folder: str | os.PathLike[str], command: str) -> OutputF
         if not (command == "kg site" and legacy):
             names = sorted(p.name for p in folder.iterdir())[:5]
             _refuse(folder, command, f"holds files that {command} did not write ({', '.join(names)} …)")
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return OutputFolder(folder, command, previous)
 
 
@@ -217,7 +219,7 @@ def release_folder_check(folder: str | os.PathLike[str], *, sums: str = "SHA256S
     extra = sorted(files - set(listed) - {sums})
     if not listed or extra:
         shown = ", ".join((extra or sorted(files))[:5])
-        _refuse(folder, "kg release", f"is not an earlier release (files not listed in its {sums}: {shown})")
+        _refuse(folder, "kg release", f"is not a release folder (files not listed in its {sums}: {shown})")
     for name, digest in listed.items():
         path = folder / name
         if not path.is_file() or path.is_symlink() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:

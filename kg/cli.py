@@ -615,6 +615,11 @@ def _cmd_site(args: argparse.Namespace) -> int:
         from .hosting import check_base_url
 
         check_base_url(args.base_url)  # before the build, so a typo costs nothing
+    from . import paths
+    from .atomic import claim_output_folder
+
+    # a folder of someone else's files is refused before the load (write_site checks again, then writes)
+    claim_output_folder(args.output or paths.build_dir() / "site", "kg site", create=False)
     result = build_site(load(progress=say, data=args.data), args.output, progress=say)
     if args.base_url:
         from .hosting import host_site

@@ -97,7 +97,7 @@ def test_release_refuses_a_folder_that_merely_holds_a_sha256sums(tmp_path: Path)
     folder.mkdir()
     (folder / "SHA256SUMS").write_text("", encoding="utf-8")
     (folder / "thesis.tex").write_text("years of work", encoding="utf-8")
-    with pytest.raises(KGError, match=r"is not an earlier release .*thesis\.tex"):
+    with pytest.raises(KGError, match=r"is not a release folder .*thesis\.tex"):
         release_folder_check(folder)
 
 

@@ -364,9 +364,11 @@ st:test-first--zz-hostile--accusation a mt:Accusation ;
 
 def test_a_run_removes_pages_of_people_no_longer_in_the_data(tmp_path, kg_claims):
     out = tmp_path / "site"
+    build_site(kg_claims, out)  # the earlier run; its .kg-output marker lists what it wrote (issue 18)
     stale = out / "person" / "zz-gone.html"
-    stale.parent.mkdir(parents=True)
     stale.write_text("a page of an earlier run", encoding="utf-8")
+    with open(out / ".kg-output", "a", encoding="utf-8") as marker:
+        marker.write("person/zz-gone.html\n")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     build_site(kg_claims, out)
     assert not stale.exists() and (out / "notes.txt").read_text(encoding="utf-8") == "mine"
