@@ -245,7 +245,7 @@ def start_validation(
         from .stores import graph_to_memory
 
         kg = dataclasses.replace(kg, graph=graph_to_memory(kg.graph),
-                                 layers={name: graph_to_memory(kg.layers[name]) for name in ("established",)})
+                                 layers={name: graph_to_memory(kg.layers[name]) for name in ("curated", "established")})
     shacl = _shacl_in_child(kg, shapes) if background and hasattr(os, "fork") else None
     others = _check_violations(kg, checks) + _layer_leaks(kg)
     n_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))

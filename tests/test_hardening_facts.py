@@ -165,3 +165,11 @@ def test_edtf_refuses_digits_that_are_not_ascii_and_months_that_do_not_exist(tex
 ])
 def test_edtf_seasons_are_accepted(text: str, bounds: tuple[dt.date, dt.date]):
     assert edtf_bounds(text) == bounds
+
+
+def test_the_leak_check_works_on_a_persistent_store(tmp_path: Path):
+    """Validation reads a memory copy of an Oxigraph build: the copy must hold the curated layer too, since
+    the leak check now reads the whole facts-only layer (a KeyError before)."""
+    kg = load([paths.ONTOLOGY_FILE, FIXTURE], store=f"oxigraph:{tmp_path / 'store'}")
+    report = validate(kg)
+    assert report.conforms, str(report)
