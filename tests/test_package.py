@@ -72,9 +72,12 @@ def test_the_wheel_carries_the_ontology_the_data_and_the_questions(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     assert "kg/_data/ontology/moscow-trials.ttl" in names and "kg/_data/ontology/shapes.ttl" in names
     assert "kg/_data/LICENSE-DATA" in names and "kg/queries/trials.rq" in names
-    shipped = {n for n in names if n.startswith("kg/_data/graph_data/") and n.endswith(".ttl")}
-    in_checkout = {"kg/_data/" + p.relative_to(CHECKOUT).as_posix() for p in (CHECKOUT / "graph_data").rglob("*.ttl")}
-    assert shipped == in_checkout
+    # every data file of the checkout, in every folder (a folder missing from pyproject's list fails here)
+    shipped = {n for n in names if n.startswith(("kg/_data/graph_data/", "kg/_data/ontology/"))}
+    in_checkout = {"kg/_data/" + p.relative_to(CHECKOUT).as_posix()
+                   for folder in ("graph_data", "ontology") for p in (CHECKOUT / folder).rglob("*")
+                   if p.is_file() and p.suffix in {".ttl", ".rq", ".jsonld", ".md"}}
+    assert shipped == in_checkout, sorted(shipped ^ in_checkout)[:10]
 
 
 def test_the_installed_kg_reads_its_own_copy_and_answers_in_any_folder(installed):
