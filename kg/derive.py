@@ -18,8 +18,8 @@ from .dates import edtf_span
 from .errors import InvalidDataError
 from .namespaces import MT
 
-__all__ = ["ACT_PREDICATES", "DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "alleged_only", "date_bounds", "derive_layers", "facts_view", "rule_files",
-           "rule_predicates"]
+__all__ = ["ACT_PREDICATES", "DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "alleged_only", "date_bounds",
+           "derive_layers", "facts_view", "rule_files", "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
