@@ -102,11 +102,15 @@ def test_gexf_carries_the_pages_colours_sizes_and_positions(real_kg, tmp_path):
         assert float(size.get("value")) == drawn["size"]
     bukharin = root.find(".//g:node[@id='https://w3id.org/moscow-trials/id/person/nikolai-bukharin']", ns)
     assert bukharin.find(GEXF_VIZ + "color").get("r") == str(int(FATE_STYLES["executed"]["color"][1:3], 16))
-    shapes = {edge.find(GEXF_VIZ + "shape").get("value") for edge in root.findall(".//g:edge", ns)}
-    assert shapes == {"solid", "dashed"}  # established and alleged edges both drawn, told apart
-    alleged = STATUS_STYLES["alleged"]["color"].lower()
-    assert any("#{:02x}{:02x}{:02x}".format(*(int(e.find(GEXF_VIZ + "color").get(c)) for c in "rgb")) == alleged
-               for e in root.findall(".//g:edge", ns))
+    # each edge drawn as the page draws its status: colour, and dashed unless established
+    from kg.render import _status_word
+
+    drawn_edges = {(edge.find(GEXF_VIZ + "shape").get("value"),
+                    "#{:02x}{:02x}{:02x}".format(*(int(edge.find(GEXF_VIZ + "color").get(c)) for c in "rgb")))
+                   for edge in root.findall(".//g:edge", ns)}
+    styles = [STATUS_STYLES.get(_status_word(d.get("status")), STATUS_STYLES["other"]) for *_, d in net.edges(data=True)]
+    assert drawn_edges == {("dashed" if st["dashes"] else "solid", st["color"].lower()) for st in styles}
+    assert ("solid", STATUS_STYLES["established"]["color"].lower()) in drawn_edges
 
 
 def test_graphml_carries_the_same_drawing_as_attributes(fixture_kg, tmp_path):
