@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from rdflib import Literal
 
-__all__ = ["SOURCE_COLUMNS", "citation_index", "with_citations"]
+__all__ = ["SOURCE_COLUMNS", "citation_index", "citation_links", "with_citations"]
 
 #: Columns whose cells list source IRIs (space-separated), in every question that has them.
 SOURCE_COLUMNS = frozenset({"sources", "trial_sources", "life_sources", "assessment_sources"})
@@ -42,6 +42,24 @@ def citation_index(kg: Any) -> dict[str, str]:
             text += f" (read at {', '.join(copies)})"
         index[row["source"]] = text
     return index
+
+
+def citation_links(kg: Any) -> dict[str, dict[str, str]]:
+    """Return ``{source IRI: {"t": citation text, "u": address to follow}}`` for every source in *kg*.
+
+    The address is the work's own (``url``), or for a print-only work the first copy it was read at, or empty.
+    Network pages carry this table so that an edge's sources read as citations, not as source IRIs.
+    """
+    from .queries import run_query
+
+    links: dict[str, dict[str, str]] = {}
+    for row in run_query(kg, "sources").records():
+        copies = sorted((row.get("read_at") or "").split())
+        text = row.get("citation") or row["source"]
+        if copies:
+            text += f" (read at {', '.join(sorted({_host(u) for u in copies}))})"
+        links[row["source"]] = {"t": text, "u": row.get("url") or (copies[0] if copies else "")}
+    return links
 
 
 def with_citations(result: Any, index: Mapping[str, str]) -> Any:

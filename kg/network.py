@@ -337,6 +337,13 @@ def project(
             result.add_edge(edge["source"], edge["target"], key=edge["key"], **attrs)
             if edge["directed"] == "no":
                 result.add_edge(edge["target"], edge["source"], key=edge["key"] + MIRROR_SUFFIX, **attrs)
+    # the sources of edges and nodes are source IRIs: the page shows them as citations of the works
+    from .citations import citation_links
+
+    cited = {iri for _, _, d in result.edges(data=True) for iri in _text(d.get("source_url")).split()}
+    cited |= {iri for _, d in result.nodes(data=True) for iri in d.get("sources") or []}
+    links = citation_links(graph)
+    result.graph["citations"] = {iri: links[iri] for iri in sorted(cited) if iri in links}
     if focus:
         centre = _resolve(graph, focus, "person")
         if centre not in result:

@@ -243,8 +243,11 @@ def network_page(
     net.options = _vis_options(len(net.nodes), len(net.edges), seed)
     nodes, vis_edges, heading, _height, _width, options_json = net.get_network_data()
 
+    # sources are source IRIs; the page shows each as its citation, linked to the work (or the copy read)
+    citations = {iri: graph.graph["citations"][iri] for iri in sorted(
+        {s for item in (*nodes, *vis_edges) for s in item.get("sources", [])}) if iri in graph.graph.get("citations", {})}
     data = {"nodes": nodes, "edges": vis_edges, "options": json.loads(options_json),
-            "facets": _facets(vis_edges)}
+            "facets": _facets(vis_edges), "citations": citations}
     kind_counts = Counter(node["kind"] for node in nodes)
     status_counts = Counter(edge["statusStyle"] for edge in vis_edges)
     fate_counts = Counter(node["fate"] for node in nodes if node["fate"])

@@ -44,6 +44,9 @@ src:t-article a mt:Source ; dcterms:title "Boris Beta"@en ; dcterms:publisher "W
 src:t-farm a mt:Source ; dcterms:title "Anonymous page"@en ; schema:url <https://farm.example/beta> ;
     mt:sourceKind mt:Encyclopaedia ; mt:tier mt:Aggregator .
 
+st:t-testimony-book a mt:Testimony ; mt:person person:boris-beta ; mt:against person:clara-gamma ;
+    mt:trial trial:test-first ; mt:status mt:Established ; prov:wasDerivedFrom src:t-book-p12 .
+
 st:t-birth-book a mt:Birth ; mt:person person:boris-beta ; mt:edtf "1890" ; mt:status mt:Established ;
     prov:wasDerivedFrom src:t-book-p12 , src:t-farm .
 """
@@ -72,7 +75,7 @@ def test_a_page_is_cited_as_its_book_with_the_page_and_the_copy_as_read_at(works
     assert page["kind"] == "scholarship"
     assert not page["url"]  # a print-only book has no address of its own
     assert page["read_at"] == "https://reader.example/book/12"
-    assert page["statements"] == 1
+    assert page["statements"] == 2  # the birth and the testimony
 
 
 def test_an_article_keeps_its_own_address_and_its_mirror_is_only_read_at(works_kg):
@@ -107,3 +110,20 @@ def test_an_established_statement_on_aggregators_alone_fails_the_check(works_kg,
     report = validate(load([paths.ONTOLOGY_FILE, FIXTURE, extra]))
     flagged = [v for v in report.violations if v.rule == "established-on-aggregators-violation"]
     assert [str(v.focus).rsplit("/", 1)[-1].split(":")[-1] for v in flagged] == ["t-arrest-farm"], str(report)
+
+
+def test_network_page_shows_edge_sources_as_citations(works_kg):
+    import json
+    import re
+
+    from kg.network import project
+    from kg.render import network_page
+
+    net = project(works_kg, view="testimony")
+    page = network_page(net, title="test")
+    data = json.loads(re.search(r'<script[^>]*id="kg-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    edge = next(e for e in data["edges"] if e["sources"] == ["https://w3id.org/moscow-trials/id/source/t-book-p12"])
+    cited = data["citations"][edge["sources"][0]]
+    assert cited == {"t": "Ann Author, The Test Terror, Test Press, 1990, p. 12 (read at reader.example)",
+                     "u": "https://reader.example/book/12"}  # a print-only book: the copy read is the link
+    assert "citations" in page and "(data.citations || {})" in page
