@@ -113,6 +113,7 @@ def flat_graph(graph: nx.Graph) -> nx.MultiDiGraph:
     not depend on the order the graph was built in); an undirected relation's mirror edge is left
     out; each edge's ``label`` is its ``relation`` unless it has one.
     """
+    citations = graph.graph.get("citations") or {}
     nodes = [(xml_text(str(n)), _flat_attributes(attrs)) for n, attrs in graph.nodes(data=True)]
     nodes.sort(key=lambda item: item[0])
     if graph.is_multigraph():
@@ -124,13 +125,18 @@ def flat_graph(graph: nx.Graph) -> nx.MultiDiGraph:
         if attrs.get("directed") == "no" and str(key).endswith(_MIRROR_SUFFIX):
             continue
         flat = _flat_attributes(attrs)
+        # Gephi and Cytoscape show attributes as text: name the works cited, not only their IRIs
+        cited = [citations[iri]["t"] for iri in str(attrs.get("source_url") or "").split() if iri in citations]
+        if cited:
+            flat["citations"] = xml_text(" | ".join(sorted(cited)))
         if "relation" in flat and "label" not in flat:
             flat["label"] = flat["relation"]
         edges.append((xml_text(str(u)), xml_text(str(v)), xml_text(str(key)), flat))
     edges.sort(key=lambda e: (e[0], e[1], e[2]))
     _one_type_per_attribute([attrs for _, attrs in nodes])
     _one_type_per_attribute([attrs for *_, attrs in edges])
-    flat_net = nx.MultiDiGraph(**_flat_attributes(graph.graph))
+    # the citation table is carried by the edges (above), not as hundreds of graph-level keys
+    flat_net = nx.MultiDiGraph(**_flat_attributes({k: v for k, v in graph.graph.items() if k != "citations"}))
     flat_net.add_nodes_from(nodes)
     for u, v, key, attrs in edges:
         flat_net.add_edge(u, v, key=key, **attrs)
