@@ -18,7 +18,7 @@ from rdflib import Literal
 __all__ = ["SOURCE_COLUMNS", "citation_index", "citation_links", "with_citations"]
 
 #: Columns whose cells list source IRIs (space-separated), in every question that has them.
-SOURCE_COLUMNS = frozenset({"sources", "trial_sources", "life_sources", "assessment_sources"})
+SOURCE_COLUMNS = frozenset({"sources", "trial_sources", "life_sources", "assessment_sources", "checked_against"})
 
 #: What separates two citations in one cell: citations contain spaces and commas, never " | ".
 CITATION_SEPARATOR = " | "
