@@ -66,7 +66,7 @@ def _mode_to_keep(target: Path) -> int:
     return stat.S_IMODE(st.st_mode)
 
 
-def write_files_atomic(outputs: list[tuple[Path, bytes]]) -> list[Path]:
+def write_files_atomic(outputs: list[tuple[Path, bytes]], *, workers: int = 1) -> list[Path]:
     """Return the paths written: every ``(path, data)`` of *outputs*, all or none.
 
     Two phases: every file is first written in full to its temporary beside the target (and synced);
@@ -74,32 +74,44 @@ def write_files_atomic(outputs: list[tuple[Path, bytes]]) -> list[Path]:
     part-way (a full disk: ENOSPC, a read-only target) removes every temporary and leaves every
     previous file as it was. Should a rename fail (rare: renames need no data blocks), the files
     already renamed are put back from hard links of the old ones, made before the first rename.
+    With *workers* > 1 the files are written by that many threads (they overlap the waits on the disk).
     """
     staged: list[tuple[Path, Path, int]] = []
     backups: dict[Path, Path | None] = {}
     renamed: list[Path] = []
+
+    def stage(path: Path, data: bytes) -> None:
+        target = Path(path)
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))
+        if target.exists() and not target.is_file():  # a device such as /dev/stdout: written in place
+            write_bytes_atomic(target, data)
+            return
+        mode = _mode_to_keep(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_temporary(target)
+        staged.append((tmp, target, mode))  # list.append is atomic: safe from several threads
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            if exc.filename is None and exc.errno:  # say which output it was
+                raise OSError(exc.errno, exc.strerror, str(target)) from None
+            raise
+        os.chmod(tmp, mode)
+
     try:
-        for path, data in outputs:
-            target = Path(path)
-            if target.is_symlink():
-                target = Path(os.path.realpath(target))
-            if target.exists() and not target.is_file():  # a device such as /dev/stdout: written in place
-                write_bytes_atomic(target, data)
-                continue
-            mode = _mode_to_keep(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = _new_temporary(target)
-            staged.append((tmp, target, mode))
-            try:
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except OSError as exc:
-                if exc.filename is None and exc.errno:  # say which output it was
-                    raise OSError(exc.errno, exc.strerror, str(target)) from None
-                raise
-            os.chmod(tmp, mode)
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for _ in pool.map(lambda job: stage(*job), outputs):  # the first error is raised here
+                    pass
+        else:
+            for path, data in outputs:
+                stage(path, data)
         for _tmp, target, _mode in staged:  # a second name for each old file, to undo a failed commit
             backup = None
             if target.exists():

@@ -239,3 +239,26 @@ def test_a_build_that_hits_a_full_disk_leaves_the_previous_build_whole(tmp_path:
         build(out)
     after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, sorted(name for name in after if after[name] != before.get(name))
+
+
+def test_a_site_that_hits_a_full_disk_leaves_the_previous_site_whole(fixture_kg, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "site"
+    build_site(fixture_kg, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for path in before:  # mark every file, so any page written anew would differ
+        path.write_bytes(before[path] + b"\n<!-- old -->")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real_fsync, calls = os.fsync, []
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 10:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        build_site(fixture_kg, out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before, sorted(str(p) for p in after if after[p] != before.get(p))[:5]
