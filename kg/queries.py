@@ -445,10 +445,12 @@ class QueryResult:
         """Return the rows as CSV with a header line (full IRIs, empty cells for unbound values)."""
         out = io.StringIO()
         # CRLF rows (RFC 4180): a lone \r or \n inside a value is then quoted, never read as a row break
+        from .exports import spreadsheet_row  # cells that would start a formula are neutralised (OWASP)
+
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.columns)
+        writer.writerow(spreadsheet_row(self.columns))
         for record in self.records():
-            writer.writerow(["" if v is None else v for v in record.values()])
+            writer.writerow(spreadsheet_row(record.values()))
         return out.getvalue()
 
     def to_json(self) -> str:
