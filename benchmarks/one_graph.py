@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     med = statistics.median
     base = med(r["load_s"] for r in runs["rdflib"]) if "rdflib" in runs else None
     print(f"data: curated graph{' + ' + ', '.join(args.data) if args.data else ''}; medians of {args.repeat}")
-    print("| | triples | load (s) | vs rdflib parse | `trials` (s) | process (s) | peak (MB) |\n| --- | --- | --- | --- | --- | --- | --- |")
+    print("| | triples | load (s) | vs rdflib parse | `trials` (s) | process (s) | peak (MB) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for variant, rs in runs.items():
         load_s = med(r["load_s"] for r in rs)
         ratio = f"{base / load_s:.1f}x faster" if base else "—"

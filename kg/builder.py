@@ -9,11 +9,11 @@ from pathlib import Path
 
 from . import paths
 from .atomic import folder_lock, write_files_atomic
+from .citations import citation_index, with_citations
 from .errors import ValidationFailed
 from .exports import layer_graph, serialize
 from .loader import KnowledgeGraph, load
 from .namespaces import MT
-from .citations import citation_index, with_citations
 from .queries import run_query
 from .validation import ValidationReport, start_validation
 

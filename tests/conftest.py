@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,17 @@ def run_kg(*args: str, root: Path | None = None, build: Path | None = None, stdi
 def kg_cli():
     """The :func:`run_kg` helper as a fixture."""
     return run_kg
+
+
+@contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """Set the environment variable *name* to *value* for the block, then put back what was there."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

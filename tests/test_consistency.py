@@ -287,7 +287,8 @@ def test_every_naming_in_court_is_on_the_trial_page_and_both_peoples_pages(real_
     """Each row of `named-in-court` is shown on its trial's page, the speaker's and the named person's pages;
     and every testimony statement in the graph is a row of the question (none dropped by a grouping)."""
     rows = run_query(real_kg, "named-in-court").records()
-    in_graph = {r["s"] for r in _select(real_kg, "SELECT ?s WHERE { VALUES ?c { mt:Testimony mt:Retraction } ?s a ?c ; mt:against ?x }")}
+    in_graph = {r["s"] for r in _select(
+        real_kg, "SELECT ?s WHERE { VALUES ?c { mt:Testimony mt:Retraction } ?s a ?c ; mt:against ?x }")}
     assert {r["statement"] for r in rows} == in_graph
     trials = data.trials
     for r in rows:

@@ -67,7 +67,8 @@ def test_unknown_suffix_and_missing_file_are_named(tmp_path: Path):
 
 def test_api_joins_n_triples_and_json_ld_files(tmp_path: Path):
     nt = tmp_path / "one.nt"
-    nt.write_text(f'<{PERSON}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{MT}Person> .\n<{PERSON}> <{RDFS}label> "Ivan Zzyxov"@en .\n', encoding="utf-8")
+    nt.write_text(f'<{PERSON}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{MT}Person> .\n'
+                  f'<{PERSON}> <{RDFS}label> "Ivan Zzyxov"@en .\n', encoding="utf-8")
     other = "https://example.org/test-records/person-2"
     jsonld = tmp_path / "two.jsonld"
     jsonld.write_text(json.dumps({"@id": other, "@type": MT + "Person",

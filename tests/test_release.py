@@ -18,7 +18,7 @@ from kg.loader import load
 from kg.queries import run_query
 from kg.release import DATA_LICENCE, URI_SPACE, checksums, citation_cff
 
-from .conftest import FIXTURE, run_kg
+from .conftest import FIXTURE, environment, run_kg
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 VERSION = "9.9.9-test"
@@ -40,18 +40,9 @@ def snapshot(tmp_path_factory) -> Path:
 
 
 def _release(out: Path, root: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
+    with environment("SOURCE_DATE_EPOCH", EPOCH):
         return run_kg("release", "-o", str(out), "--version", VERSION, root=root, build=out.parent / "build",
                       timeout=600)
-    finally:
-        if saved is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,7 @@ orders to the engine. Graphs are compared as isomorphic graphs.
 
 from __future__ import annotations
 
-import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,23 +23,17 @@ from kg.network import project
 from kg.queries import list_questions, run_query
 from kg.validation import validate
 
+from .conftest import environment
+
 QUESTIONS = list_questions()
 PARAMETERLESS = [q for q in QUESTIONS if not any(p.required for p in q.params)]
 CASES = [(q.name, {}) for q in PARAMETERLESS] + [("defendants", {"trial": "trial:1936-sixteen"}),
                                                    ("person", {"person": "Зиновьев"}), ("people", {"name": "ov"})]
 
 
-@contextmanager
 def engine(name: str):
-    before = os.environ.get("KG_ENGINE")
-    os.environ["KG_ENGINE"] = name
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("KG_ENGINE", None)
-        else:
-            os.environ["KG_ENGINE"] = before
+    """Run the block on one SPARQL engine (``KG_ENGINE``)."""
+    return environment("KG_ENGINE", name)
 
 
 @pytest.fixture(scope="session")
