@@ -286,6 +286,9 @@ def _new_temporary(target: Path) -> Path:
         except FileExistsError:
             _PENDING.discard(tmp)
         except BaseException:
+            # an interrupt can land after open() created the file and before we return: remove it here,
+            # since it leaves the list (which the exit handler empties) with this very line
+            tmp.unlink(missing_ok=True)
             _PENDING.discard(tmp)
             raise
 
