@@ -57,10 +57,10 @@ def article_report(graph: Any) -> QueryResult:
     """
     from rdflib import Literal
 
-    from .citations import citation_index, with_citations
+    from .citations import citation_links, with_citations
 
     # the sources each claim was checked against, as citations of works (the question gives source IRIs)
-    claims = with_citations(run_query(graph, "article-claims"), citation_index(graph)).records()
+    claims = with_citations(run_query(graph, "article-claims"), citation_links(graph)).records()
     article = article_citation(graph)
     columns = ["claim", "claimed_value", "computed_from_data", "grade", "why", "checked_against", "claim_iri",
                "article"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import paths
 from .atomic import folder_lock, write_files_atomic
-from .citations import citation_index, with_citations
+from .citations import citation_links, with_citations
 from .errors import ValidationFailed
 from .exports import layer_graph, serialize
 from .loader import KnowledgeGraph, load
@@ -82,14 +82,14 @@ def _build(out_dir: Path, say: Callable[[str], None], network_view: str, store: 
     for layer in ("established", "alleged"):
         outputs.append((out_dir / f"moscow-trials.{layer}.ttl", serialize(layer_graph(kg, layer), "turtle")))
     # tables are for people: a source column shows formatted citations of the works, not source IRIs
-    citations = citation_index(kg)
+    citations = citation_links(kg)  # asked once: the tables and the network page share it
     for name in BUILD_TABLES:
         table = with_citations(run_query(kg, name), citations)
         outputs.append((out_dir / "tables" / f"{name}.csv", table.to_csv().encode("utf-8")))
     from .network import project
     from .render import network_page
 
-    net = project(kg, view=network_view)
+    net = project(kg, view=network_view, citations=citations)
     outputs.append((out_dir / "network.html",
                     network_page(net, title=f"Moscow Trials — {network_view}").encode("utf-8")))
     report = finish_validation()

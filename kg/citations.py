@@ -9,13 +9,13 @@ made in one place only, the ``sources`` question.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from rdflib import Literal
 
-__all__ = ["SOURCE_COLUMNS", "citation_index", "citation_links", "with_citations"]
+__all__ = ["SOURCE_COLUMNS", "citation_links", "citations_from_rows", "host", "with_citations"]
 
 #: Columns whose cells list source IRIs (space-separated), in every question that has them.
 SOURCE_COLUMNS = frozenset({"sources", "trial_sources", "life_sources", "assessment_sources", "checked_against"})
@@ -24,49 +24,51 @@ SOURCE_COLUMNS = frozenset({"sources", "trial_sources", "life_sources", "assessm
 CITATION_SEPARATOR = " | "
 
 
-def _host(url: str) -> str:
-    host = urlsplit(url).hostname or url
-    return host.removeprefix("www.")
+def host(url: str) -> str:
+    """Return the host name of *url* without ``www.`` (the URL itself when it has none or cannot be split).
 
-
-def citation_index(kg: Any) -> dict[str, str]:
-    """Return ``{source IRI: "citation (read at host, host)"}`` for every source in *kg*.
+    >>> host("https://www.rulit.me/books/x"), host("not a url")
+    ('rulit.me', 'not a url')
     """
-    from .queries import run_query
-
-    index: dict[str, str] = {}
-    for row in run_query(kg, "sources").records():
-        text = row.get("citation") or row["source"]
-        copies = sorted({_host(u) for u in (row.get("read_at") or "").split()})
-        if copies:
-            text += f" (read at {', '.join(copies)})"
-        index[row["source"]] = text
-    return index
+    try:
+        name = urlsplit(url).hostname or url
+    except ValueError:  # e.g. a malformed IPv6 literal
+        return url
+    return name.removeprefix("www.")
 
 
-def citation_links(kg: Any) -> dict[str, dict[str, str]]:
-    """Return ``{source IRI: {"t": citation text, "u": address to follow}}`` for every source in *kg*.
+def citations_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """Return ``{source IRI: {"t": citation text, "u": address to follow}}`` from rows of the ``sources`` question.
 
-    The address is the work's own (``url``), or for a print-only work the first copy it was read at, or empty.
-    Network pages carry this table so that an edge's sources read as citations, not as source IRIs.
+    The text is the work's citation with the hosts of the copies it was read at; the address is the work's own
+    (``url``), or for a print-only work the first copy it was read at, or empty. Callers that already hold the
+    question's rows (the site) pass them here instead of asking the question again.
+
+    >>> citations_from_rows([{"source": "s", "citation": "A, Book, 1990, p. 3", "read_at": "https://www.r.example/3"}])
+    {'s': {'t': 'A, Book, 1990, p. 3 (read at r.example)', 'u': 'https://www.r.example/3'}}
     """
-    from .queries import run_query
-
     links: dict[str, dict[str, str]] = {}
-    for row in run_query(kg, "sources").records():
+    for row in rows:
         copies = sorted((row.get("read_at") or "").split())
         text = row.get("citation") or row["source"]
         if copies:
-            text += f" (read at {', '.join(sorted({_host(u) for u in copies}))})"
+            text += f" (read at {', '.join(sorted({host(u) for u in copies}))})"
         links[row["source"]] = {"t": text, "u": row.get("url") or (copies[0] if copies else "")}
     return links
 
 
-def with_citations(result: Any, index: Mapping[str, str]) -> Any:
+def citation_links(kg: Any) -> dict[str, dict[str, str]]:
+    """Return the citation table of every source in *kg* (see :func:`citations_from_rows`)."""
+    from .queries import run_query
+
+    return citations_from_rows(run_query(kg, "sources").records())
+
+
+def with_citations(result: Any, links: Mapping[str, Mapping[str, str]]) -> Any:
     """Return *result* (a :class:`kg.queries.QueryResult`) with source IRIs replaced by formatted citations.
 
     Only the columns in :data:`SOURCE_COLUMNS` change; citations in a cell are sorted and joined by " | ".
-    An IRI the index does not know is kept as it is, so nothing is silently dropped.
+    An IRI the table does not know is kept as it is, so nothing is silently dropped.
     """
     from .queries import QueryResult
 
@@ -80,7 +82,7 @@ def with_citations(result: Any, index: Mapping[str, str]) -> Any:
             cell = cells[i] if i < len(cells) else None
             if cell is None:
                 continue
-            cited = sorted({index.get(iri, iri) for iri in str(cell).split()})
+            cited = sorted({links[iri]["t"] if iri in links else iri for iri in str(cell).split()})
             cells[i] = Literal(CITATION_SEPARATOR.join(cited))
         rows.append(tuple(cells))
     return QueryResult(columns=list(result.columns), rows=rows, prefixes=result.prefixes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -288,6 +289,7 @@ def project(
     focus: str | None = None,
     hops: int = 2,
     trial: str | None = None,
+    citations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> nx.MultiDiGraph:
     """Return the networkx ``MultiDiGraph`` of a view, edges keyed by statement IRI.
 
@@ -300,6 +302,8 @@ def project(
         steps of them (see :func:`ego_network`); required by an ``ego`` view
     hops : the ego view's radius
     trial : keep only edges about this trial (IRI, ``trial:slug`` or a name)
+    citations : the citation table (:func:`kg.citations.citation_links`) when the caller has it already;
+        otherwise the ``sources`` question is asked here
 
     Examples
     --------
@@ -342,7 +346,7 @@ def project(
 
     cited = {iri for _, _, d in result.edges(data=True) for iri in _text(d.get("source_url")).split()}
     cited |= {iri for _, d in result.nodes(data=True) for iri in d.get("sources") or []}
-    links = citation_links(graph)
+    links = citation_links(graph) if citations is None else citations
     result.graph["citations"] = {iri: links[iri] for iri in sorted(cited) if iri in links}
     if focus:
         centre = _resolve(graph, focus, "person")

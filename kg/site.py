@@ -40,9 +40,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from .atomic import write_files_atomic
+from .citations import citations_from_rows, host
 
 __all__ = [
     "SiteResult",
@@ -287,14 +288,6 @@ def _script_json(data: Any, *, indent: int | None = None) -> str:
     return text
 
 
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or url
-    except ValueError:
-        return url
-    return host[4:] if host.startswith("www.") else host
-
-
 # ------------------------------------------------------------------------------------------------------ data
 
 
@@ -502,7 +495,7 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
             people[r["speaker"]]["they_testified_against"].append(naming)
     for r in answers["sessions"]:
         if r["trial"] in trials:
-            trials[r["trial"]].setdefault("sessions", []).append(
+            trials[r["trial"]]["sessions"].append(
                 {"date": r.get("date") or "", "sitting": r.get("sitting") or "", "label": r.get("label") or "",
                  "examined": _split(r.get("examined"), ";"), "sources": _urls(r.get("sources"))})
 
@@ -542,7 +535,7 @@ def site_data(kg: Any, *, progress: Progress | None = None) -> SiteData:
 
     # --- networks: each person's ego network (radius 1) and each trial's edges, from the overview projection
     start = time.perf_counter()
-    overview = project(kg, view="overview")
+    overview = project(kg, view="overview", citations=citations_from_rows(answers["sources"]))
     networks: dict[str, Any] = {}
     for iri in people:
         if iri in overview:
@@ -632,7 +625,7 @@ def _environment() -> Any:
     env = jinja_environment(jinja2.FileSystemLoader(str(folder)))
     env.filters["date"] = date_html
     env.filters["date_text"] = display_date
-    env.filters["host"] = _host
+    env.filters["host"] = host
     env.filters["local"] = _local
     return env
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.citations import citation_index, with_citations
+from kg.citations import citation_links, with_citations
 from kg.loader import load
 from kg.queries import run_query
 from kg.validation import validate
@@ -95,7 +95,7 @@ def test_summary_counts_statements_under_the_best_tier_they_cite(works_kg):
 
 
 def test_tables_show_citations_not_source_iris(works_kg):
-    index = citation_index(works_kg)
+    index = citation_links(works_kg)
     person = run_query(works_kg, "person", {"person": "person:boris-beta"})
     shown = with_citations(person, index).records()
     birth = next(r for r in shown if r["statement"].endswith("t-birth-book"))
