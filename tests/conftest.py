@@ -15,11 +15,17 @@ import pytest
 
 from kg import paths
 from kg.loader import KnowledgeGraph, load
+from kg.namespaces import DATA_PREFIXES
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 FIXTURE = DATA / "fixture" / "fixture.ttl"
 OUTPUT = TESTS / "output"
+
+#: The data files' prefixes as a Turtle header, for graphs that a test writes inline.
+TURTLE_PREFIXES = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in {
+    **DATA_PREFIXES, "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#"}.items())
 
 
 @pytest.fixture(scope="session")

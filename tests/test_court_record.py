@@ -13,21 +13,9 @@ from kg.loader import load
 from kg.network import project
 from kg.queries import run_query
 
-from .conftest import FIXTURE
+from .conftest import FIXTURE, TURTLE_PREFIXES
 
-COURT = """\
-@prefix mt: <https://w3id.org/moscow-trials/ontology#> .
-@prefix person: <https://w3id.org/moscow-trials/id/person/> .
-@prefix trial: <https://w3id.org/moscow-trials/id/trial/> .
-@prefix src: <https://w3id.org/moscow-trials/id/source/> .
-@prefix st: <https://w3id.org/moscow-trials/id/statement/> .
-@prefix session: <https://w3id.org/moscow-trials/id/session/> .
-@prefix charge: <https://w3id.org/moscow-trials/id/charge/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix bibo: <http://purl.org/ontology/bibo/> .
-
+COURT = TURTLE_PREFIXES + """
 src:t-report a mt:Source , bibo:Report ; dcterms:title "Test Report of Court Proceedings"@en ;
     dcterms:creator "Test Commissariat" ; dcterms:issued "1936" ; mt:sourceKind mt:TrialRecord ; mt:tier mt:OriginalPublication .
 src:t-report-beta a mt:Source , bibo:DocumentPart ; dcterms:title "Examination of the accused Beta"@en ;

@@ -175,6 +175,22 @@ def _old_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def _disk_full_at_fsync(monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """Make the *nth* ``fsync`` of kg.atomic fail as a full disk does (ENOSPC); the others sync for real.
+
+    A full disk cannot be made in CI, so this one call is replaced in-process.
+    """
+    real_fsync, calls = os.fsync, []
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == nth:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+
+
 def _assert_untouched(folder: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [f"file-{i}.txt" for i in range(4)], list(folder.iterdir())
     for i in range(4):
@@ -183,15 +199,7 @@ def _assert_untouched(folder: Path) -> None:
 
 def test_disk_full_while_writing_commits_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     folder = _old_folder(tmp_path)
-    real_fsync, calls = os.fsync, []
-
-    def full_disk(fd: int) -> None:
-        calls.append(fd)
-        if len(calls) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    _disk_full_at_fsync(monkeypatch, 3)
     with pytest.raises(OSError) as info:
         write_files_atomic(_outputs(folder))
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(folder / "file-2.txt")
@@ -226,15 +234,7 @@ def test_a_build_that_hits_a_full_disk_leaves_the_previous_build_whole(tmp_path:
     (tmp_path / "small" / "graph_data" / "fixture.ttl").write_text(
         (tmp_path / "small" / "graph_data" / "fixture.ttl").read_text(encoding="utf-8").replace("Anna Alpha", "Anna Alfa"),
         encoding="utf-8")
-    real_fsync, calls = os.fsync, []
-
-    def full_disk(fd: int) -> None:
-        calls.append(fd)
-        if len(calls) == 6:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    _disk_full_at_fsync(monkeypatch, 6)
     with pytest.raises(OSError, match="No space left"):
         build(out)
     after = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -249,15 +249,7 @@ def test_a_site_that_hits_a_full_disk_leaves_the_previous_site_whole(fixture_kg,
     for path in before:  # mark every file, so any page written anew would differ
         path.write_bytes(before[path] + b"\n<!-- old -->")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    real_fsync, calls = os.fsync, []
-
-    def full_disk(fd: int) -> None:
-        calls.append(fd)
-        if len(calls) == 10:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
-
-    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    _disk_full_at_fsync(monkeypatch, 10)
     with pytest.raises(OSError, match="No space left"):
         build_site(fixture_kg, out)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -16,20 +16,9 @@ from kg.loader import load
 from kg.queries import run_query
 from kg.validation import validate
 
-from .conftest import FIXTURE
+from .conftest import FIXTURE, TURTLE_PREFIXES
 
-PREFIXES = """\
-@prefix mt: <https://w3id.org/moscow-trials/ontology#> .
-@prefix person: <https://w3id.org/moscow-trials/id/person/> .
-@prefix trial: <https://w3id.org/moscow-trials/id/trial/> .
-@prefix src: <https://w3id.org/moscow-trials/id/source/> .
-@prefix st: <https://w3id.org/moscow-trials/id/statement/> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix schema: <https://schema.org/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix bibo: <http://purl.org/ontology/bibo/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
+PREFIXES = TURTLE_PREFIXES
 
 WORKS = PREFIXES + """
 src:t-book a mt:Source , bibo:Book ; dcterms:title "The Test Terror"@en ; dcterms:creator "Ann Author" ;
