@@ -42,7 +42,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -50,7 +49,6 @@ __all__ = ["Entry", "NameIndex", "build_index", "handle", "manifest", "serve", "
 
 ID_SPACE = "https://w3id.org/moscow-trials/id/"
 SCHEMA_SPACE = "https://w3id.org/moscow-trials/ontology#"
-NAMES_QUERY = Path(__file__).with_name("reconcile-names.rq")
 #: The types a client can ask for, by their short id; a full class IRI works as well.
 TYPES: dict[str, str] = {"Person": "Person", "Trial": "Trial", "Place": "Place"}
 MAX_QUERIES = 200  # per batch: OpenRefine sends 10 by default
@@ -182,17 +180,18 @@ def _type_id(value: str) -> str:
 
 def build_index(graph: Any) -> NameIndex:
     """Return the :class:`NameIndex` of *graph* (a loaded ``KnowledgeGraph`` or an rdflib graph)."""
-    from .queries import read_records
+    from .queries import run_query
 
+    # the `names` question is the one list of every spelling (the site's pages read it too)
     grouped: dict[str, dict[str, Any]] = {}
-    for row in read_records(graph, NAMES_QUERY):
+    for row in run_query(graph, "names").records():
         iri = str(row["entity"])
         if not iri.startswith(ID_SPACE):
             continue
         item = grouped.setdefault(iri, {"type": _type_id(str(row["class"])), "labels": [], "others": [],
                                         "description": ""})
-        name, language = str(row["name"]), str(row.get("language", ""))
-        (item["labels"] if int(row["rank"]) == 0 else item["others"]).append((language, name))
+        name, language = str(row["name"]), str(row.get("language") or "")
+        (item["labels"] if row["kind"] == "label" else item["others"]).append((language, name))
         if not item["description"] and row.get("description"):
             item["description"] = str(row["description"])
     entries = []
