@@ -5,8 +5,8 @@ Run once from the repository root (it edits graph_data/ in place, keeping commen
 What it does, per source block in graph_data/sources/*.ttl:
 - a page whose host publishes the work (hosts.toml "original"/"secondary") keeps its address and gets that tier;
 - a wiki mirror whose address names the article (wikiwand, IPFS and kiwix copies, m.wikipedia, and the mirrors
-  and machine translations listed in MIRRORS) is cited as that article on its own Wikipedia, and the mirror becomes
-  mt:readAt; two sources that thereby name the same article are merged (references are rewritten);
+  and machine translations listed in original_article) is cited as that article on its own Wikipedia, and the mirror
+  becomes mt:readAt; a machine translation is ranked copy of a publication, since its text is not the article's; two sources that thereby name the same article are merged (references are rewritten);
 - a page on a copy site (reading sites, encyclopaedia and dictionary copies) loses schema:url (it is not the
   work's address), keeps the address as mt:readAt, and gets tier CopyOfPublication until a curator names the work;
 - an aggregator page keeps its address (it is the only identity the "work" has) and gets tier Aggregator.
@@ -29,6 +29,8 @@ HOSTS = tomllib.loads((Path(__file__).parent / "hosts.toml").read_text())
 TIER = {"original": "mt:OriginalPublication", "secondary": "mt:SecondaryWork", "copy": "mt:CopyOfPublication",
         "aggregator": "mt:Aggregator"}
 CYRILLIC = re.compile("[\u0400-\u04ff]")
+#: Hosts that serve machine translations of an article (into another language), not the article's own text.
+_TRANSLATIONS = re.compile(r"(^|\.)(zxc\.wiki|wiki7\.org|percepti[a-z]{2}\.com)$")
 
 
 def host_class(host: str) -> str | None:
@@ -140,7 +142,8 @@ def main() -> int:
             article = original_article(url)
             if article:
                 block = block.replace(um.group(0), f"{indent}schema:url <{article}> ;\n{indent}mt:readAt <{url}> ;\n")
-                tier = TIER["original"]
+                # a machine translation is not the article's text: cited as the article, ranked as a copy
+                tier = TIER["copy"] if _TRANSLATIONS.search(urlsplit(url).netloc) else TIER["original"]
                 copies[url] = f.name
                 counts["mirror -> article"] += 1
                 by_url[article].append((f, m.group(1)))
