@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+VIRTUOSO ?= /usr/bin/virtuoso-t
 
 .PHONY: run test validate bench lint clean help
 
@@ -32,6 +33,13 @@ $(CHROMIUM):
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# tests/test_virtuoso.py starts its own Virtuoso on loopback. Only the binaries (virtuoso-t, isql-vt): the
+# virtuoso-opensource metapackage would also start a system-wide server on ports 1111 and 8890.
+$(VIRTUOSO):
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq virtuoso-opensource-7-bin; }
+
 run: $(VENV)/.installed        ## install, build the graph (exports, tables, network page) and the site
 	$(BIN)/kg build
 	$(BIN)/kg site
@@ -40,7 +48,7 @@ run: $(VENV)/.installed        ## install, build the graph (exports, tables, net
 	@echo "  $(CURDIR)/build/site/index.html   a page for every person and every trial"
 	@echo "  $(CURDIR)/build/network.html      the people-trials network"
 
-test: $(VENV)/.installed-test $(CHROMIUM)   ## install everything and run the test suite
+test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO)   ## install everything and run the test suite
 	$(BIN)/python -m pytest
 
 validate: $(VENV)/.installed   ## check the data against the shapes and checks
