@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import socket
@@ -173,6 +174,8 @@ def virtuoso(tmp_path_factory) -> Iterator[Virtuoso]:
         server.timings["fixture"] = time.monotonic() - started
         yield server
     finally:
+        # what this run cost (fixture, push, each question on Virtuoso), for the decision record
+        (folder / "timings.json").write_text(json.dumps(server.timings, indent=1, ensure_ascii=False), "utf-8")
         process.terminate()
         try:
             process.wait(timeout=30)
