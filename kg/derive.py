@@ -11,23 +11,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import XSD
 
 from . import paths
 from .dates import edtf_span
 from .errors import InvalidDataError
-from .namespaces import MT
+from .namespaces import BASE, MT
 
-__all__ = ["ACT_PREDICATES", "DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "alleged_only", "date_bounds",
-           "derive_layers", "facts_view", "rule_files", "rule_predicates"]
+__all__ = ["DATE_BOUND_PROPERTIES", "FACTS_VIEW", "LAYER_PREFIXES", "alleged_only", "date_bounds",
+           "derive_layers", "rule_files", "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
 
 
-#: The triples of an accusation that record the act of charging (documented by its source), not the
-#: charge itself: these are the only triples of a non-Established statement the fact rules may see.
-ACT_PREDICATES = frozenset({RDF.type, MT.person, MT.trial, MT.inAbsentia})
+#: The named graph the established rules read: the build without its claims (``ontology/derive/facts-view.ru``
+#: writes it; :func:`derive_layers` drops it when the rules have run).
+FACTS_VIEW = BASE + "graph/facts-view"
 
 #: The date bounds :func:`date_bounds` writes for every ``mt:edtf`` (earliest begin, latest begin,
 #: earliest end, latest end): derived, so a data file may not type them (the loader refuses).
@@ -53,24 +53,6 @@ def alleged_only() -> frozenset[URIRef]:
     """Return the properties that belong to the alleged layer only (written by ``alleged-*.rq`` and by no
     established rule): the validator fails if one reaches the fact layer."""
     return rule_predicates("alleged") - rule_predicates("established")
-
-
-def facts_view(graph: Graph) -> Graph:
-    """Return a copy of *graph* without the claims: what the established rules are allowed to read.
-
-    Every statement whose status is not ``mt:Established`` is left out, except the act triples of an
-    accusation (who was charged at which trial). A rule that forgot to filter on status still cannot
-    turn an allegation into a fact: the allegation is simply not there.
-    """
-    claims = {s for s, status in graph.subject_objects(MT.status) if status != MT.Established}
-    accusations = set(graph.subjects(RDF.type, MT.Accusation))
-    view = Graph()
-    for triple in graph:
-        subject = triple[0]
-        if subject in claims and not (subject in accusations and triple[1] in ACT_PREDICATES):
-            continue
-        view.add(triple)
-    return view
 
 
 def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
@@ -106,29 +88,34 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
 
 
 def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
-    """Add the ``dates``, ``established`` and ``alleged`` layers to *kg* and to its merged graph."""
-    from .stores import add_triples, query
+    """Add the date bounds and the ``established`` and ``alleged`` layers to *kg*'s dataset.
 
+    Everything happens in the one store the build lives in (:class:`kg.dataset.Dataset`): the rules'
+    answers go straight back into it, in the engine's own terms, and nothing is copied into a second
+    engine. Established rules read the facts view (``ontology/derive/facts-view.ru``, a named graph made
+    and dropped here); alleged rules read everything. Rules run in name order and each one's triples
+    join what the next rules read, so a later rule can build on an earlier one (co-defendants read
+    mt:defendantIn) instead of re-joining statements.
+    """
+    from .stores import LAYER_GRAPHS
+
+    dataset = kg.dataset
     dates = date_bounds(kg.graph, kg.file_of)
-    add_triples(kg.graph, dates)
-    kg.layers["curated"] += dates
-    derived = {"established": Graph(), "alleged": Graph()}
-    # Established rules read the facts view only; alleged rules read everything. Rules run in name
-    # order and each one's triples join what the next rules read, so a later rule can build on an
-    # earlier one (co-defendants read mt:defendantIn) instead of re-joining statements.
-    # They run on Oxigraph (kg.stores): add_triples keeps its copy of each reader current.
-    readers = {"established": facts_view(kg.graph), "alleged": kg.graph}
+    dataset.add_rdflib(dates, None, LAYER_GRAPHS["curated"])
+    dataset.update(paths.FACTS_VIEW_FILE.read_text(encoding="utf-8"))
+    established: list = []
     for layer, path in rule_files():
-        result = Graph()
-        for triple in query(readers[layer], path.read_text(encoding="utf-8"), name=str(path)).triples:
-            result.add(triple)
-        derived[layer] += result
-        add_triples(readers[layer], result)
-    # the alleged rules read kg.graph itself, so their triples are in it already
-    add_triples(kg.graph, derived["established"])
-    kg.layers.update(derived)
+        text = path.read_text(encoding="utf-8")
+        if layer == "established":
+            found = dataset.construct(text, FACTS_VIEW, label=str(path))
+            dataset.add(found, FACTS_VIEW, LAYER_GRAPHS["established"])
+            established += found
+        else:
+            dataset.add(dataset.construct(text, None, label=str(path)), None, LAYER_GRAPHS["alleged"])
+    dataset.drop(FACTS_VIEW)
+    dataset.add(established, None)  # the alleged rules (named first) have run: they never read these
     if progress:
         progress(
-            f"derived {len(dates)} date bounds, {len(derived['established'])} established and "
-            f"{len(derived['alleged'])} alleged triples"
+            f"derived {len(dates)} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
+            f"{dataset.size(LAYER_GRAPHS['alleged'])} alleged triples"
         )

@@ -219,7 +219,7 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
     spec = _format(fmt)
     from .stores import engine_name
 
-    if engine_name(graph) == "oxigraph" and spec.name in {"turtle", "nt", "json-ld", "json-ld-expanded"}:
+    if engine_name(graph) != "remote" and spec.name in {"turtle", "nt", "json-ld", "json-ld-expanded"}:
         data = _canonical_dump(graph, spec.name.removesuffix("-expanded"))
         if data is not None:
             if spec.context:

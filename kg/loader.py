@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -34,15 +35,16 @@ class KnowledgeGraph:
     graph: Graph
     layers: dict[str, Graph]
     files: list[Path]
-    origin: dict[Node, Path] = field(default_factory=dict)
+    origin: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    dataset: Any = None  # the kg.dataset.Dataset the views read (None for a remote endpoint)
 
     def __len__(self) -> int:
         return len(self.graph)
 
     def file_of(self, node: Node) -> Path | None:
-        """Return the data file that defines *node*, for error messages."""
-        return self.origin.get(node)
+        """Return the data file that first writes a triple about *node*, for error messages."""
+        return self.origin.get(str(node))
 
 
 def data_files(
@@ -88,8 +90,8 @@ DATA_FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES", ".rdf": "RDF_XML", ".owl":
                 ".jsonld": "JSON_LD", ".json": "JSON_LD"}
 
 
-def read_data_file(path: Path, cache: dict) -> list[tuple[Node, Node, Node]]:
-    """Return the triples of a user's RDF file (``--data``), parsed by Oxigraph, in rdflib terms.
+def read_data_file(path: Path) -> list[tuple[Any, Any, Any]]:
+    """Return the triples of a user's RDF file (``--data``), parsed by Oxigraph, as pyoxigraph terms.
 
     Turtle goes the curated files' way (rdflib names the line of a syntax error); the other formats
     are parsed by Oxigraph, whose errors carry the line. Blank nodes are renamed, so two files that
@@ -104,43 +106,40 @@ def read_data_file(path: Path, cache: dict) -> list[tuple[Node, Node, Node]]:
         raise DataSyntaxError(path, None, f"cannot tell the RDF format from the suffix {path.suffix!r}; "
                               f"name the file {', '.join(sorted(DATA_FORMATS))}")
     if fmt == "TURTLE":
-        return _read_turtle(path, cache)
-    from .stores import from_ox
-
+        return read_turtle(path)
     try:
         quads = ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt), base_iri=path.resolve().as_uri(),
                          rename_blank_nodes=True)
-        return [(from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)) for q in quads]
+        return [(q.subject, q.predicate, q.object) for q in quads]
     except SyntaxError as exc:
         raise DataSyntaxError(path, exc.lineno, f"{fmt.replace('_', '-')} syntax error: {exc.msg}") from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise DataSyntaxError(path, None, f"cannot be read as {fmt.replace('_', '-')}: {exc}") from None
 
 
-def _read_turtle(path: Path, cache: dict) -> list[tuple[Node, Node, Node]]:
-    """Return the triples of Turtle file *path* as rdflib terms, parsed by Oxigraph (~50x faster).
+def read_turtle(path: Path) -> list[tuple[Any, Any, Any]]:
+    """Return the triples of Turtle file *path* as pyoxigraph terms, parsed by Oxigraph (~50x rdflib).
 
-    Oxigraph's parser gives the same triples as rdflib's (terms are rebuilt as rdflib terms, so
-    literals are normalised as rdflib's parser would). On any problem the file goes through
-    :func:`parse_turtle_file`, so errors read exactly as before and rdflib stays the judge of syntax.
+    On any problem the file goes through :func:`parse_turtle_file`, so errors read exactly as before
+    (rdflib names the line) and rdflib stays the judge of syntax; what rdflib accepts and Oxigraph
+    refused is converted term by term.
     """
-    try:
-        import pyoxigraph as ox
+    import pyoxigraph as ox
 
-        from .stores import from_ox
-    except ImportError:  # pragma: no cover - pyoxigraph is a dependency; rdflib alone still works
-        ox = None
-    if ox is not None:
-        data = path.read_bytes()
-        if data.strip():
-            try:
-                quads = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
-                                 rename_blank_nodes=True)
-                return [(from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache))
-                        for q in quads]
-            except (SyntaxError, ValueError, UnicodeDecodeError):
-                pass
-    return list(parse_turtle_file(path))
+    data = path.read_bytes()
+    if data.strip():
+        try:
+            quads = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
+                             rename_blank_nodes=True)
+            return [(q.subject, q.predicate, q.object) for q in quads]
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            pass
+    from .stores import to_ox
+
+    triples = list(parse_turtle_file(path))
+    if any(_SURROGATE.search(term) for triple in triples for term in triple):
+        _refuse_surrogate(path)  # the one thing rdflib reads and no Oxigraph term can hold
+    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
 
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -220,49 +219,77 @@ def line_of_triple(path: Path, s: Node, p: Node, o: Node | None = None) -> int |
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
-def _checked(path: Path, triples: list[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
-    """Return *triples*, or raise :class:`DataSyntaxError` at the first literal that is not a valid
-    value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on.
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def _checked(path: Path, triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """Return *triples* (pyoxigraph terms), or raise :class:`DataSyntaxError` at the first literal that is
+    not a valid value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on.
 
     Also refused, by line: a lone UTF-16 surrogate (``"\\uD800"``: no UTF-8 writer can write it, so
     every export would fail later), and an IRI that Turtle resolved against the file's own path
-    (``<foo>``, ``<#x>``, ``<file:///…>``): published, it would show the curator's disk.
+    (``<foo>``, ``<#x>``, ``<file:///…>``): published, it would show the curator's disk. Oxigraph does not
+    check lexical forms, so a typed literal is judged by rdflib (``Literal.ill_typed``); plain strings,
+    the bulk of the data, need no check.
     """
+    import pyoxigraph as ox
+
     base = path.resolve().as_uri()
+    named, literal = ox.NamedNode, ox.Literal
     for triple in triples:
         for term in triple:
-            if isinstance(term, URIRef) and term.startswith("file:"):
-                written = str(term)[len(base):] if term.startswith(base) else (
-                    str(term)[len(base.rsplit("/", 1)[0]) + 1:] if term.startswith(base.rsplit("/", 1)[0] + "/")
-                    else str(term))
-                line = _line_of(path, f"<{written}>") or _line_of(path, "<file:")
-                raise DataSyntaxError(path, line, f"<{written}> is a relative IRI (or a file: IRI): it would publish "
-                                      f"a path on this computer ({term}); write a full https:// IRI or a prefixed "
-                                      "name such as person:slug")
-            if isinstance(term, (URIRef, Literal)) and _SURROGATE.search(term):
-                text = path.read_text(encoding="utf-8", errors="replace")
-                found = _SURROGATE_ESCAPE.search(text)
-                line = text.count("\n", 0, found.start()) + 1 if found else None
-                raise DataSyntaxError(path, line, "a \\u escape names a lone UTF-16 surrogate (U+D800 to U+DFFF), "
-                                      "which is not a character: write the character itself, or one \\U escape "
-                                      "for characters beyond U+FFFF")
-            if isinstance(term, URIRef) and _NOT_IN_IRI.search(term):
-                line = _line_of(path, str(term))
-                bad = _NOT_IN_IRI.search(term).group(0)  # type: ignore[union-attr]
-                raise DataSyntaxError(path, line, f"Turtle syntax error: <{term}> is not a valid IRI "
-                                      f"(it contains {bad!r}; spaces, quotes, <, >, {{, }} and | are not allowed)")
-        o = triple[2]
-        if isinstance(o, Literal) and len(o) > MAX_LITERAL:
-            line = _line_of(path, str(o)[:200])
-            raise DataSyntaxError(path, line, f"a literal of {len(o):,} characters (the limit is {MAX_LITERAL:,}): "
-                                  "was a whole document pasted in? cite it as a source instead")
-        if isinstance(o, Literal) and o.ill_typed:
-            line = _line_of(path, f'"{o}"')
-            short = str(o) if len(str(o)) <= 60 else str(o)[:57] + "..."
-            kind = _short_datatype(o.datatype)
-            why = "no such date, or not YYYY-MM-DD" if kind == "xsd:date" else "a value of the wrong form"
-            raise DataSyntaxError(path, line, f"{short!r} is not a valid {kind} ({why})")
+            kind = type(term)
+            if kind is named:
+                iri = term.value
+                if iri.startswith("file:"):
+                    written = iri[len(base):] if iri.startswith(base) else (
+                        iri[len(base.rsplit("/", 1)[0]) + 1:] if iri.startswith(base.rsplit("/", 1)[0] + "/")
+                        else iri)
+                    line = _line_of(path, f"<{written}>") or _line_of(path, "<file:")
+                    raise DataSyntaxError(path, line, f"<{written}> is a relative IRI (or a file: IRI): it would "
+                                          f"publish a path on this computer ({iri}); write a full https:// IRI or "
+                                          "a prefixed name such as person:slug")
+                if _NOT_IN_IRI.search(iri):
+                    line = _line_of(path, iri)
+                    bad = _NOT_IN_IRI.search(iri).group(0)  # type: ignore[union-attr]
+                    raise DataSyntaxError(path, line, f"Turtle syntax error: <{iri}> is not a valid IRI "
+                                          f"(it contains {bad!r}; spaces, quotes, <, >, {{, }} and | are not allowed)")
+                if _SURROGATE.search(iri):
+                    _refuse_surrogate(path)
+            elif kind is literal:
+                value = term.value
+                if _SURROGATE.search(value):
+                    _refuse_surrogate(path)
+                if len(value) > MAX_LITERAL:
+                    line = _line_of(path, value[:200])
+                    raise DataSyntaxError(path, line, f"a literal of {len(value):,} characters (the limit is "
+                                          f"{MAX_LITERAL:,}): was a whole document pasted in? cite it as a source instead")
+                datatype = term.datatype.value
+                if datatype != _XSD_STRING and datatype != _LANG_STRING:
+                    _check_lexical(path, value, datatype)
     return triples
+
+
+def _refuse_surrogate(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    found = _SURROGATE_ESCAPE.search(text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    raise DataSyntaxError(path, line, "a \\u escape names a lone UTF-16 surrogate (U+D800 to U+DFFF), "
+                          "which is not a character: write the character itself, or one \\U escape "
+                          "for characters beyond U+FFFF")
+
+
+def _check_lexical(path: Path, value: str, datatype: str) -> None:
+    """Raise :class:`DataSyntaxError` if *value* is not a valid lexical form of *datatype* (by rdflib)."""
+    with _quiet_literal_warnings():
+        ill_typed = Literal(value, datatype=URIRef(datatype)).ill_typed
+    if ill_typed:
+        line = _line_of(path, f'"{value}"')
+        short = value if len(value) <= 60 else value[:57] + "..."
+        kind = _short_datatype(datatype)
+        why = "no such date, or not YYYY-MM-DD" if kind == "xsd:date" else "a value of the wrong form"
+        raise DataSyntaxError(path, line, f"{short!r} is not a valid {kind} ({why})")
 
 
 def _derived_properties(ontology: Iterable[tuple[Node, Node, Node]]) -> frozenset[Node]:
@@ -309,10 +336,13 @@ def load(
     With ``derive=True`` (the default) the build also computes date bounds and the established and
     alleged layers (see :mod:`kg.derive`), so every caller — CLI, notebook, tests — sees the same graph.
 
-    *store* says where the graph lives (see :mod:`kg.stores`): ``memory`` (rdflib's in-memory store,
-    the default), ``oxigraph:PATH`` (a persistent Oxigraph store: the build is written there, and
-    reused without parsing while the files are unchanged) or ``sparql:URL`` (a remote endpoint
-    that ``kg push`` filled: nothing is parsed, every question is asked there).
+    *store* says where the graph lives (see :mod:`kg.stores`): ``memory`` (one in-process Oxigraph
+    store, the default; ``KG_ENGINE=rdflib`` puts it in rdflib's pure-Python store instead, the
+    reference the tests compare against), ``oxigraph:PATH`` (a persistent Oxigraph store: the build is
+    written there, and reused without parsing while the files are unchanged) or ``sparql:URL`` (a
+    remote endpoint that ``kg push`` filled: nothing is parsed, every question is asked there).
+    Whatever the store, ``kg.graph`` and ``kg.layers`` are rdflib ``Graph`` views of one dataset
+    (:class:`kg.dataset.Dataset`): the default graph and one named graph per layer.
 
     *data* names a user's own RDF files (Turtle, N-Triples, RDF/XML, JSON-LD, by suffix; e.g. person
     records or ``kg synth`` output), joined to the curated layer before derivation, so every question,
@@ -321,6 +351,7 @@ def load(
     naming it (and the line, where the parser gives one).
     """
     from . import stores
+    from .dataset import Dataset, engine_from_environment
 
     start = time.perf_counter()
     spec = stores.parse_spec(store)
@@ -341,40 +372,48 @@ def load(
                 progress(f"reused the build in {spec} ({len(reused.layers['curated'])} curated triples)")
             reused.seconds = time.perf_counter() - start
             return reused
-    curated, ontology = Graph(), Graph()
-    origin: dict[Node, Path] = {}
-    cache: dict = {}
     with _quiet_literal_warnings():
-        read = [(path, _checked(path, read_data_file(path, cache) if path in extra else _read_turtle(path, cache)))
+        read = [(path, _checked(path, read_data_file(path) if path in extra else read_turtle(path)))
                 for path in files]
     in_ontology = {path: paths.ONTOLOGY_DIR in path.resolve().parents for path, _triples in read}
-    written_by_build = _derived_properties(t for path, triples in read if in_ontology[path] for t in triples)
+    written_by_build = {str(p) for p in _derived_properties(
+        _as_rdflib(t for path, triples in read if in_ontology[path] for t in triples))}
+    origin: dict[str, Path] = {}
     for path, triples in read:
-        target = ontology if in_ontology[path] else curated
-        for s, p, o in triples:
-            origin.setdefault(s, path)
-            if p in written_by_build and not in_ontology[path] and path not in extra:
-                _refuse_derived(path, (s, p, o))
-        target.addN((s, p, o, target) for s, p, o in triples)
+        check = not in_ontology[path] and path not in extra
+        for triple in triples:
+            origin.setdefault(triple[0].value, path)
+            if check and triple[1].value in written_by_build:
+                _refuse_derived(path, next(_as_rdflib([triple])))
+    engine = "oxigraph" if spec.kind == "oxigraph" else engine_from_environment()
+    dataset = Dataset.for_engine(engine)
+    for layer in ("ontology", "curated"):
+        triples = [t for path, found in read if in_ontology[path] == (layer == "ontology") for t in found]
+        dataset.add(triples if engine == "oxigraph" else _as_rdflib(triples), None, stores.LAYER_GRAPHS[layer])
+    del read
     if progress:
-        progress(f"parsed {len(files)} files ({len(ontology) + len(curated)} triples)")
-    layers = {"ontology": ontology, "curated": curated}
-    graph = bind_prefixes(Graph())
-    graph += ontology
-    graph += curated
-    kg = KnowledgeGraph(graph=graph, layers=layers, files=files, origin=origin)
+        progress(f"parsed {len(files)} files ({dataset.size()} triples)")
+    kg = _views(dataset, files)
+    kg.origin = origin
     if derive:
         from .derive import derive_layers
 
         derive_layers(kg, progress=progress)
-    for layer in kg.layers.values():
-        bind_prefixes(layer)
     if spec.kind == "oxigraph":
         _write_build(kg, spec, stamp)
         if progress:
             progress(f"wrote the build to {spec}")
     kg.seconds = time.perf_counter() - start
     return kg
+
+
+def _as_rdflib(triples: Iterable[tuple[Any, Any, Any]]) -> Iterator[tuple[Node, Node, Node]]:
+    """Return pyoxigraph *triples* as rdflib terms (repeated terms are built once)."""
+    from .stores import from_ox
+
+    cache: dict = {}
+    for s, p, o in triples:
+        yield from_ox(s, cache), from_ox(p, cache), from_ox(o, cache)
 
 
 def _fingerprint(files: list[Path], derive: bool) -> str:
@@ -389,41 +428,44 @@ def _fingerprint(files: list[Path], derive: bool) -> str:
     return digest.hexdigest()
 
 
-def _views(spec: object, files: list[Path]) -> KnowledgeGraph:
+def _views(dataset: Any, files: list[Path]) -> KnowledgeGraph:
+    """Return a :class:`KnowledgeGraph` whose graph and layers are views of *dataset*."""
     from . import stores
 
-    graph = bind_prefixes(stores.open_graph(spec))  # type: ignore[arg-type]
-    layers = {name: bind_prefixes(stores.open_graph(spec, identifier=iri))  # type: ignore[arg-type]
-              for name, iri in stores.LAYER_GRAPHS.items()}
-    return KnowledgeGraph(graph=graph, layers=layers, files=files)
+    return KnowledgeGraph(graph=dataset.graph(), layers={name: dataset.graph(iri)
+                                                         for name, iri in stores.LAYER_GRAPHS.items()},
+                          files=files, dataset=dataset)
 
 
-def _reuse(spec: object, files: list[Path], stamp: str) -> KnowledgeGraph | None:
+def _reuse(spec: Any, files: list[Path], stamp: str) -> KnowledgeGraph | None:
     """Return views on a persistent store whose build came from exactly these files, else ``None``."""
     import pyoxigraph as ox
 
     from . import stores
+    from .dataset import Dataset
 
-    inner = stores.open_oxigraph(spec.location)  # type: ignore[attr-defined]
+    inner = stores.open_oxigraph(spec.location)
     found = list(inner.quads_for_pattern(None, ox.NamedNode(stores.FINGERPRINT), None,
                                          ox.NamedNode(stores.BUILD_GRAPH)))
     if not found or found[0].object.value != stamp:
         return None
-    return _views(spec, files)
+    return _views(Dataset.oxigraph(inner), files)
 
 
-def _write_build(kg: KnowledgeGraph, spec: object, stamp: str) -> None:
+def _write_build(kg: KnowledgeGraph, spec: Any, stamp: str) -> None:
     """Replace the previous build in a persistent Oxigraph store by *kg*, and point *kg* at the store.
 
-    The default graph holds the whole build and each layer has its named graph (for layer exports).
-    Other triples loaded into the default graph (e.g. person records) stay, unless the old build
-    held the very same triple.
+    The build was made in memory first, so a data file that fails leaves the store's previous build
+    whole. The default graph holds the whole build and each layer has its named graph (for layer
+    exports). Other triples loaded into the default graph (e.g. person records) stay, unless the old
+    build held the very same triple.
     """
     import pyoxigraph as ox
 
     from . import stores
+    from .dataset import Dataset
 
-    inner = stores.open_oxigraph(spec.location)  # type: ignore[attr-defined]
+    inner = stores.open_oxigraph(spec.location)
     default = ox.DefaultGraph()
     old = [q for iri in stores.LAYER_GRAPHS.values()
            for q in inner.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
@@ -431,17 +473,12 @@ def _write_build(kg: KnowledgeGraph, spec: object, stamp: str) -> None:
         inner.remove(ox.Quad(q.subject, q.predicate, q.object, default))
     for iri in [*stores.LAYER_GRAPHS.values(), stores.BUILD_GRAPH]:
         inner.remove_graph(ox.NamedNode(iri))
-    to_ox = stores.to_ox
-    quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in kg.graph]
-    for name, iri in stores.LAYER_GRAPHS.items():
-        graph_name = ox.NamedNode(iri)
-        quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_name) for s, p, o in kg.layers[name]]
-    quads.append(ox.Quad(ox.NamedNode(stores.BUILD_GRAPH), ox.NamedNode(stores.FINGERPRINT), ox.Literal(stamp),
-                         ox.NamedNode(stores.BUILD_GRAPH)))
-    inner.extend(quads)
+    inner.extend(list(kg.dataset.inner.quads_for_pattern(None, None, None, None)))  # type: ignore[union-attr]
+    inner.add(ox.Quad(ox.NamedNode(stores.BUILD_GRAPH), ox.NamedNode(stores.FINGERPRINT), ox.Literal(stamp),
+                      ox.NamedNode(stores.BUILD_GRAPH)))
     inner.flush()
-    views = _views(spec, kg.files)
-    kg.graph, kg.layers = views.graph, views.layers
+    views = _views(Dataset.oxigraph(inner), kg.files)
+    kg.graph, kg.layers, kg.dataset = views.graph, views.layers, views.dataset
 
 
 def _remote(spec: object) -> KnowledgeGraph:

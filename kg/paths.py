@@ -30,6 +30,7 @@ __all__ = [
     "CHECKS_DIR",
     "CONTEXT_FILE",
     "DERIVE_DIR",
+    "FACTS_VIEW_FILE",
     "GRAPH_DATA_DIR",
     "NoGraphData",
     "ONTOLOGY_DIR",
@@ -113,6 +114,7 @@ _DATA_PATHS: dict[str, tuple[str, ...]] = {
     "SHAPES_FILE": ("ontology", "shapes.ttl"),
     "CHECKS_DIR": ("ontology", "checks"),
     "DERIVE_DIR": ("ontology", "derive"),
+    "FACTS_VIEW_FILE": ("ontology", "derive", "facts-view.ru"),
     "CONTEXT_FILE": ("ontology", "context.jsonld"),
     "GRAPH_DATA_DIR": ("graph_data",),
 }
@@ -125,6 +127,7 @@ ONTOLOGY_FILE: Path
 SHAPES_FILE: Path
 CHECKS_DIR: Path
 DERIVE_DIR: Path
+FACTS_VIEW_FILE: Path
 CONTEXT_FILE: Path
 GRAPH_DATA_DIR: Path
 BUILD_DIR: Path

@@ -50,7 +50,6 @@ __all__ = [
     "SparqlResult",
     "StoreError",
     "StoreSpec",
-    "attach_mirror",
     "dump",
     "engine_name",
     "from_ox",
@@ -185,7 +184,9 @@ def open_graph(spec: str | StoreSpec, *, identifier: str | None = None) -> Graph
     """Return an rdflib ``Graph`` on the store named by *spec* (its default graph unless *identifier*)."""
     spec = parse_spec(spec)
     if spec.kind == "memory":
-        return Graph()
+        from .dataset import Dataset, engine_from_environment
+
+        return Dataset.for_engine(engine_from_environment()).graph()
     if spec.kind == "oxigraph":
         from oxrdflib.store import OxigraphStore
 
@@ -282,76 +283,6 @@ def open_oxigraph(location: str | os.PathLike[str]) -> Any:
     return store
 
 
-# --------------------------------------------------------------------------------------------
-# Mirrors: an in-process Oxigraph copy of an rdflib memory graph, used as its SPARQL engine.
-
-_MIRROR = "_kg_oxigraph_mirror"
-
-
-@dataclass
-class _Mirror:
-    store: Any
-    size: int
-    valid: bool = True
-
-
-def _mirror_record(graph: Graph) -> _Mirror | None:
-    return getattr(graph.store, _MIRROR, {}).get(graph.identifier)
-
-
-def attach_mirror(graph: Graph, ox_store: Any) -> None:
-    """Declare *ox_store* (a pyoxigraph ``Store``, default graph) an exact copy of *graph*.
-
-    The copy is dropped as soon as a triple is added to *graph* or its size changes, and rebuilt
-    on the next query; :func:`add_triples` adds to both and keeps it.
-    """
-    from rdflib.store import TripleAddedEvent, TripleRemovedEvent
-
-    records = getattr(graph.store, _MIRROR, None)
-    if records is None:
-        records = {}
-        setattr(graph.store, _MIRROR, records)
-    record = records.get(graph.identifier)
-    if record is None:
-        record = _Mirror(ox_store, len(graph))
-        records[graph.identifier] = record
-
-        def invalidate(_event: object, _records: dict = records) -> None:
-            for rec in _records.values():
-                rec.valid = False
-
-        graph.store.dispatcher.subscribe(TripleAddedEvent, invalidate)
-        graph.store.dispatcher.subscribe(TripleRemovedEvent, invalidate)
-    record.store, record.size, record.valid = ox_store, len(graph), True
-
-
-def _mirror(graph: Graph) -> Any:
-    record = _mirror_record(graph)
-    if record is not None and record.valid and record.size == len(graph):
-        return record.store
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    # rdflib's N-Triples writer plus Oxigraph's parser is ~4x faster than converting term by term.
-    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    attach_mirror(graph, store)
-    return store
-
-
-def add_triples(graph: Graph, triples: Iterable[tuple[Any, Any, Any]]) -> int:
-    """Add rdflib *triples* to *graph* and to its Oxigraph mirror, keeping the mirror; return the count."""
-    import pyoxigraph as ox
-
-    triples = list(triples)
-    record = _mirror_record(graph)
-    keep = record is not None and record.valid and record.size == len(graph)
-    graph.addN((s, p, o, graph) for s, p, o in triples)
-    if keep and record is not None:
-        record.store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples])
-        record.size, record.valid = len(graph), True
-    return len(triples)
-
-
 _FILE_FORMATS = {".nt": ("nt", "N_TRIPLES"), ".ttl": ("turtle", "TURTLE"), ".nq": ("nquads", "N_QUADS"),
                  ".trig": ("trig", "TRIG"), ".rdf": ("xml", "RDF_XML"), ".owl": ("xml", "RDF_XML"),
                  ".jsonld": ("json-ld", "JSON_LD")}
@@ -402,11 +333,12 @@ def _is_remote(graph: Graph) -> bool:
     return isinstance(graph.store, SPARQLStore)
 
 
-def oxigraph_target(graph: Graph, *, build: bool = True) -> tuple[Any, Any] | None:
-    """Return ``(pyoxigraph store, graph name or None)`` that answers SPARQL for *graph*, or ``None``.
+def oxigraph_target(graph: Graph, *, build: bool = True) -> tuple[Any, Any] | None:  # noqa: ARG001
+    """Return ``(pyoxigraph store, graph name or None)`` that holds *graph*, or ``None``.
 
-    ``None`` means rdflib's engine (``KG_ENGINE=rdflib``, or a store Oxigraph cannot read) or a
-    remote endpoint. With ``build=False`` a memory graph without a current mirror gives ``None``.
+    ``None`` means rdflib's engine answers (``KG_ENGINE=rdflib``, or a graph the caller made in
+    rdflib's memory store) or a remote endpoint. There is no copy to build: a build lives in one store
+    (:mod:`kg.dataset`). *build* is kept for callers of the former API and has no effect.
     """
     from oxrdflib.store import OxigraphStore
 
@@ -415,13 +347,7 @@ def oxigraph_target(graph: Graph, *, build: bool = True) -> tuple[Any, Any] | No
 
         name = None if graph.identifier == DATASET_DEFAULT_GRAPH_ID else ox.NamedNode(str(graph.identifier))
         return graph.store._inner, name
-    if _is_remote(graph) or os.environ.get("KG_ENGINE", "oxigraph") == "rdflib":
-        return None
-    if not build:
-        record = _mirror_record(graph)
-        if record is None or not record.valid or record.size != len(graph):
-            return None
-    return _mirror(graph), None
+    return None
 
 
 def engine_name(graph: Graph) -> str:
@@ -430,9 +356,7 @@ def engine_name(graph: Graph) -> str:
         return "remote"
     from oxrdflib.store import OxigraphStore
 
-    if isinstance(graph.store, OxigraphStore):
-        return "oxigraph"
-    return "rdflib" if os.environ.get("KG_ENGINE", "oxigraph") == "rdflib" else "oxigraph"
+    return "oxigraph" if isinstance(graph.store, OxigraphStore) else "rdflib"
 
 
 @dataclass
@@ -664,13 +588,19 @@ def graph_to_memory(graph: Graph, *, named: str | None = None) -> Graph:
 def dump(graph: Graph, fmt: str, *, prefixes: Mapping[str, str] | None = None) -> bytes | None:
     """Return *graph* serialised by Oxigraph in ``turtle``, ``nt`` or expanded ``json-ld``, or ``None``.
 
-    ``None`` when *graph* has no Oxigraph engine at hand (a remote store, ``KG_ENGINE=rdflib``).
+    A graph in rdflib's memory store (``KG_ENGINE=rdflib``, or one a caller assembled, such as a layer
+    export) is handed to Oxigraph as rdflib's N-Triples first, so every graph is written by the same
+    writer. ``None`` for a remote store.
     """
     import pyoxigraph as ox
 
     target = oxigraph_target(graph)
     if target is None:
-        return None
+        if _is_remote(graph):
+            return None
+        store = ox.Store()
+        store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        target = (store, None)
     store, graph_name = target
     ox_format = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "json-ld": ox.RdfFormat.JSON_LD}[fmt]
     return store.dump(format=ox_format, from_graph=graph_name if graph_name is not None else ox.DefaultGraph(),

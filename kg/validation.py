@@ -238,22 +238,23 @@ def start_validation(
     checks = list(check_files() if checks is None else checks)
     from rdflib.plugins.stores.memory import Memory
 
+    walked = kg
     if not isinstance(kg.graph.store, Memory):
-        # pySHACL walks the graph triple by triple: on a persistent or remote store it reads a memory copy.
+        # pySHACL walks the graph triple by triple: it reads a memory copy of an Oxigraph or remote store
+        # (the checks below run on the store itself, on its own engine).
         import dataclasses
 
         from .stores import graph_to_memory
 
-        kg = dataclasses.replace(kg, graph=graph_to_memory(kg.graph),
-                                 layers={name: graph_to_memory(kg.layers[name]) for name in ("curated", "established")})
-    shacl = _shacl_in_child(kg, shapes) if background and hasattr(os, "fork") else None
+        walked = dataclasses.replace(kg, graph=graph_to_memory(kg.graph), layers={})
+    shacl = _shacl_in_child(walked, shapes) if background and hasattr(os, "fork") else None
     others = _check_violations(kg, checks) + _layer_leaks(kg)
     n_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
 
     def finish() -> ValidationReport:
         found = shacl() if shacl is not None else None
         if found is None:
-            found = _shacl_violations(kg, shapes)
+            found = _shacl_violations(walked, shapes)
         return ValidationReport(violations=found + others, shapes_checked=n_shapes, checks_run=len(checks))
 
     return finish
