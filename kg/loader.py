@@ -137,9 +137,17 @@ def read_turtle(path: Path) -> list[tuple[Any, Any, Any]]:
     from .stores import to_ox
 
     triples = list(parse_turtle_file(path))
-    if any(_SURROGATE.search(term) for triple in triples for term in triple):
-        _refuse_surrogate(path)  # the one thing rdflib reads and no Oxigraph term can hold
-    return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
+    # what rdflib reads and no Oxigraph term can hold is refused here, by line
+    for triple in triples:
+        for term in triple:
+            if _SURROGATE.search(term):
+                _refuse_surrogate(path)
+            if isinstance(term, URIRef) and _NOT_IN_IRI.search(term):
+                _refuse_bad_iri(path, str(term))
+    try:
+        return [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
+    except ValueError as exc:
+        raise DataSyntaxError(path, None, f"Turtle syntax error: {exc}") from None
 
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -251,10 +259,7 @@ def _checked(path: Path, triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any,
                                           f"publish a path on this computer ({iri}); write a full https:// IRI or "
                                           "a prefixed name such as person:slug")
                 if _NOT_IN_IRI.search(iri):
-                    line = _line_of(path, iri)
-                    bad = _NOT_IN_IRI.search(iri).group(0)  # type: ignore[union-attr]
-                    raise DataSyntaxError(path, line, f"Turtle syntax error: <{iri}> is not a valid IRI "
-                                          f"(it contains {bad!r}; spaces, quotes, <, >, {{, }} and | are not allowed)")
+                    _refuse_bad_iri(path, iri)
                 if _SURROGATE.search(iri):
                     _refuse_surrogate(path)
             elif kind is literal:
@@ -269,6 +274,13 @@ def _checked(path: Path, triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any,
                 if datatype != _XSD_STRING and datatype != _LANG_STRING:
                     _check_lexical(path, value, datatype)
     return triples
+
+
+def _refuse_bad_iri(path: Path, iri: str) -> None:
+    line = _line_of(path, iri)
+    bad = _NOT_IN_IRI.search(iri).group(0)  # type: ignore[union-attr]
+    raise DataSyntaxError(path, line, f"Turtle syntax error: <{iri}> is not a valid IRI "
+                          f"(it contains {bad!r}; spaces, quotes, <, >, {{, }} and | are not allowed)")
 
 
 def _refuse_surrogate(path: Path) -> None:
