@@ -49,7 +49,7 @@ run: $(VENV)/.installed        ## install, build the graph (exports, tables, net
 	@echo "  $(CURDIR)/build/network.html      the people-trials network"
 
 test: $(VENV)/.installed-test $(CHROMIUM) $(VIRTUOSO)   ## install everything and run the test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 validate: $(VENV)/.installed   ## check the data against the shapes and checks
 	$(BIN)/kg validate

@@ -1,8 +1,9 @@
 """Headless Chromium for tests: launch it, open a page and record what the page does.
 
-Use :func:`chromium` as the body of a pytest fixture::
+Tests take the session's one browser from the ``browser`` fixture of ``tests/conftest.py``, which is
+:func:`chromium` as the body of a fixture::
 
-    @pytest.fixture(scope="module")
+    @pytest.fixture(scope="session")
     def browser():
         with chromium() as b:
             yield b

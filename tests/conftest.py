@@ -28,6 +28,44 @@ TURTLE_PREFIXES = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in {
     "xsd": "http://www.w3.org/2001/XMLSchema#"}.items())
 
 
+#: Modules whose module-scoped fixtures are costly (a release, a site, a wheel, a server, a browser): under
+#: ``make test`` (``pytest -n 2 --dist loadgroup``) each runs whole on one worker, so those fixtures are made
+#: once; every other test is handed out on its own (session fixtures such as ``real_kg`` are made per worker).
+ONE_WORKER = {
+    "test_consistency": "real-site-data", "test_explorer": "browser-explorer", "test_package": "wheel",
+    "test_page_real": "browser-page", "test_reconcile": "reconcile", "test_release": "release",
+    "test_render": "browser-render", "test_server": "server", "test_server_gateway": "server-gateway",
+    "test_server_load": "server-load", "test_site": "site", "test_virtuoso": "virtuoso",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """For ``--dist loadgroup``: xdist's scheduler, grouping by :data:`ONE_WORKER` instead of ``xdist_group``
+    marks (pytest-xdist 3.8 writes a mark's group into ``item._nodeid``, which pytest 9.2 no longer reads)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = Path(nodeid.split("::", 1)[0])
+            if module.parent == Path("tests") and module.stem in ONE_WORKER:
+                return ONE_WORKER[module.stem]
+            return nodeid
+
+    return ModuleGroups(config, log)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (each page still opens in a fresh context: see browser.open_page)."""
+    from .browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture(scope="session")
 def real_kg() -> KnowledgeGraph:
     """The graph built from the real ontology and graph_data/."""

@@ -17,7 +17,7 @@ import pytest
 
 from kg.render import FATE_STYLES, REHABILITATED_STYLE, network_page, render_network
 
-from .browser import chromium, open_page
+from .browser import open_page
 from .conftest import OUTPUT
 
 EX = "https://w3id.org/moscow-trials/id/"
@@ -100,12 +100,6 @@ def test_size_follows_the_chosen_centrality():
 
 
 # ---- in a browser: the filters -----------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
 
 @pytest.fixture(scope="module")
 def explorer_page(tmp_path_factory) -> Path:

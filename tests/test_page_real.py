@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import chromium, open_page
+from .browser import open_page
 from .conftest import OUTPUT, run_kg
 
 ZINOVIEV = "https://w3id.org/moscow-trials/id/person/grigory-zinoviev"
@@ -22,9 +22,9 @@ def overview_page(tmp_path_factory) -> tuple[Path, int, int]:
 
 
 @pytest.mark.browser
-def test_real_overview_draws_every_node_with_no_request(overview_page):
+def test_real_overview_draws_every_node_with_no_request(overview_page, browser):
     path, nodes, edges = overview_page
-    with chromium() as browser, open_page(browser, path) as log:
+    with open_page(browser, path) as log:
         drawn = log.page.evaluate("[window.kgNodes.length, window.kgEdges.length]")
         assert drawn == [nodes, edges]
         assert nodes > 100
@@ -36,9 +36,9 @@ def test_real_overview_draws_every_node_with_no_request(overview_page):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("spelling", ["Zinoviev", "Зиновьев", "Radomyslsky"])
-def test_search_finds_zinoviev_by_any_recorded_spelling(overview_page, spelling):
+def test_search_finds_zinoviev_by_any_recorded_spelling(overview_page, browser, spelling):
     path, _, _ = overview_page
-    with chromium() as browser, open_page(browser, path) as log:
+    with open_page(browser, path) as log:
         log.page.fill("input[type=search]", spelling)
         log.page.keyboard.press("Enter")
         selected = log.page.evaluate("window.kgNetwork.getSelectedNodes()")

@@ -16,18 +16,12 @@ import networkx as nx
 import pytest
 
 from kg.render import FATE_STYLES, KIND_STYLES, layout_positions, network_page, render_network
-from tests.browser import chromium, open_page
+from tests.browser import open_page
 
 OUTPUT = Path(__file__).parent / "output"
 EX = "https://w3id.org/moscow-trials/id/"
 XSS = "<img src=x onerror=alert(1)>"
 PYATAKOV = EX + "person/georgy-pyatakov"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def small_graph() -> nx.MultiDiGraph:

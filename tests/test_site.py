@@ -21,7 +21,7 @@ from kg.loader import load
 from kg.queries import run_query
 from kg.site import build_site, display_date, name_sort_key
 
-from .browser import chromium, open_page
+from .browser import open_page
 from .conftest import DATA, FIXTURE, OUTPUT, run_kg
 
 CLAIMS = DATA / "claims" / "claims.ttl"
@@ -44,12 +44,6 @@ def site(tmp_path_factory):
     done = run_kg("site", "-o", str(out))
     assert done.returncode == 0, done.stderr
     return out, graph, done
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _count(graph, cls: str) -> int:
