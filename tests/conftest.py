@@ -78,6 +78,16 @@ def fixture_kg() -> KnowledgeGraph:
     return load([paths.ONTOLOGY_FILE, FIXTURE])
 
 
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One ``kg build`` of the real data into a private folder, and what the command printed: shared by the
+    tests that need a good build (read-only: copy the folder before changing anything in it)."""
+    out = tmp_path_factory.mktemp("real-build") / "build"
+    done = run_kg("build", build=out)
+    assert done.returncode == 0, done.stderr
+    return out, done
+
+
 @pytest.fixture()
 def build_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private build folder, so tests never touch the real build/."""

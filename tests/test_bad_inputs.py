@@ -35,12 +35,9 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def good_build(tmp_path_factory) -> Path:
-    """One good build of the real data, copied before each case that could touch it."""
-    out = tmp_path_factory.mktemp("good") / "build"
-    done = run_kg("build", "--quiet", build=out)
-    assert done.returncode == 0, done.stderr
-    return out
+def good_build(real_build) -> Path:
+    """One good build of the real data (the session's, see conftest), copied before each case that could touch it."""
+    return real_build[0]
 
 
 class _Endpoint(http.server.BaseHTTPRequestHandler):
