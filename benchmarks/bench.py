@@ -72,11 +72,14 @@ def measure(store: str, data: Path, repeat: int, skip: set[str], cap: float | No
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from kg import paths, stores
-    from kg.exports import serialize
-    from kg.network import project
-    from kg.queries import list_questions, run_query
-    from kg.render import render_network
+    from kg import paths
+    from kg.display.network import project
+    from kg.display.render import render_network
+    from kg.graph import stores
+    from kg.namespaces import DATA_PREFIXES
+    from kg.outputs.exports import serialize
+    from kg.sparql import engine
+    from kg.sparql.questions import list_questions, run_query
 
     result: dict = {"store": store}
     base = _rss()
@@ -87,7 +90,7 @@ def measure(store: str, data: Path, repeat: int, skip: set[str], cap: float | No
         graph.parse(str(paths.ONTOLOGY_FILE), format="turtle")
         graph.parse(str(data), format="nt")
         if store == "memory":
-            stores.oxigraph_target(graph)  # build the Oxigraph copy: part of loading on this path
+            engine.oxigraph_target(graph)  # build the Oxigraph copy: part of loading on this path
         target = graph
     elif store == "oxigraph":
         graph = stores.open_graph(f"oxigraph:{tmp / 'store'}")
@@ -121,7 +124,7 @@ def measure(store: str, data: Path, repeat: int, skip: set[str], cap: float | No
                 bound = {ox.Variable("trial"): ox.NamedNode(trial)} if params else None
 
                 def ask(text: str = question.text, bound=bound) -> None:
-                    for row in inner.query(text, prefixes=dict(stores.DATA_PREFIXES), substitutions=bound):
+                    for row in inner.query(text, prefixes=dict(DATA_PREFIXES), substitutions=bound):
                         [None if v is None else v.value for v in row]
             else:
                 def ask(question=question, params=params) -> None:
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.child[0], Path(args.child[1]), args.repeat, skip, args.cap)))
         return 0
     sys.path.insert(0, str(ROOT))
-    from kg.synthetic import write
+    from kg.graph.synthetic import write
 
     results: dict[int, list[dict]] = {}
     data_dir = ROOT / "build" / "bench"

@@ -8,7 +8,7 @@ a machine whose load changes. Printed: the median of ``--repeat`` runs of
 
 * ``kg build -o TMP -q`` (process start to exit, wall clock; every output written),
 * the same with ``--store oxigraph:TMP`` in a fresh folder (``--store oxigraph``), if asked for,
-* rdflib parsing every file ``kg build`` reads (``kg.loader.data_files()``) into one ``Graph``: the
+* rdflib parsing every file ``kg build`` reads (``kg.graph.loader.data_files()``) into one ``Graph``: the
   parse alone (what the issue's "rdflib parse" means) and its whole process,
 
 and the ratios build / parse. The target is ``kg build`` <= 2x the parse. Not part of ``make test``.
@@ -32,7 +32,7 @@ _PARSE = """
 import json, sys, time
 t0 = time.perf_counter()
 from rdflib import Graph
-from kg.loader import data_files
+from kg.graph.loader import data_files
 t1 = time.perf_counter()
 graph = Graph()
 files = data_files()

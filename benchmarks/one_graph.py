@@ -31,7 +31,7 @@ START = time.perf_counter()
 
 
 def child(variant: str, data: list[str]) -> dict:
-    from kg.loader import data_files
+    from kg.graph.loader import data_files
 
     files = [*data_files(), *map(Path, data)]
     t0 = time.perf_counter()
@@ -43,8 +43,8 @@ def child(variant: str, data: list[str]) -> dict:
             graph.parse(str(path), format="nt" if path.suffix == ".nt" else "turtle")
         triples, rows = len(graph), None
     else:
-        from kg.loader import load
-        from kg.queries import run_query
+        from kg.graph.loader import load
+        from kg.sparql.questions import run_query
 
         kg = load(data=data)
         rows = len(run_query(kg, "trials"))

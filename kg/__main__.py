@@ -1,5 +1,5 @@
 """``python -m kg`` runs the command-line interface."""
 
-from .cli import entry
+from kg.cli import entry
 
 entry()

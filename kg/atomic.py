@@ -169,7 +169,7 @@ class OutputFolder:
 
 
 def _refuse(folder: Path, command: str, why: str) -> None:
-    from .errors import KGError
+    from kg.errors import KGError
 
     raise KGError(f"{folder} {why}; {command} writes only into a new or empty folder, or one it made "
                   f"earlier (it leaves a {OUTPUT_MARKER} file there). Give another folder, or empty this one")
@@ -333,7 +333,7 @@ def folder_lock(folder: str | os.PathLike[str], *, what: str = "build", wait: fl
     import fcntl
     import time
 
-    from .errors import KGError
+    from kg.errors import KGError
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

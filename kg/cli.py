@@ -1,4 +1,8 @@
-"""The ``kg`` command: parses arguments, calls the library, prints. Nothing else lives here."""
+"""The ``kg`` command: parses arguments, calls the library, prints. Nothing else lives here.
+
+Why one module of over 400 lines: the whole command line — every command, option and help text — is read and
+reviewed in one place; each command's work lives in the package, this module only wires arguments to it.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ def _view_names() -> list[str]:
     """Return the views declared in projections.toml (read directly: --help must not import networkx)."""
     import tomllib
 
-    from .paths import PROJECTIONS_DIR
+    from kg.paths import PROJECTIONS_DIR
 
     try:
         table = tomllib.loads((PROJECTIONS_DIR / "projections.toml").read_text(encoding="utf-8"))
@@ -164,14 +168,14 @@ def parser() -> argparse.ArgumentParser:
                  "  kg network --view memberships -o memberships.graphml     # or .gexf, .json (node-link)\n"
                  "  kg network stats --view alleged-conspiracy --by betweenness --top 15\n"
                  "  kg network path Bukharin Зиновьев                        # shortest chain, evidence for each step\n"
-                 f"\nviews (kg/projections/projections.toml): {', '.join(_view_names())}")
+                 f"\nviews (kg/sparql/rq/projections/projections.toml): {', '.join(_view_names())}")
     p.add_argument("action", nargs="?", default="draw", choices=("draw", "stats", "path"), metavar="ACTION",
                    help="draw (default): write the page or a graph file; stats: rank nodes by degree, betweenness and "
                         "eigenvector centrality and list the Louvain communities; path A B: the shortest chain "
                         "between two people, with the statements and sources of every step")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="path: the two people (IRI, person:SLUG or any recorded spelling)")
-    p.add_argument("--view", default="overview", help="a view of kg/projections/projections.toml (default: overview)")
+    p.add_argument("--view", default="overview", help="a view of kg/sparql/rq/projections/projections.toml (default: overview)")
     p.add_argument("--status", action="append",
                    choices=("established", "probable", "disputed", "alleged", "unsupported", "retracted", "fabricated"),
                    help="keep only edges with this status (repeatable)")
@@ -272,7 +276,7 @@ def _say(quiet: bool = False):  # type: ignore[no-untyped-def]
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .builder import build
+    from kg.outputs.builder import build
 
     result = build(args.out, progress=_say(args.quiet), store=args.store, data=args.data)
     print(f"built {len(result.kg)} triples from {len(result.kg.files)} files in {result.seconds:.2f} s")
@@ -288,8 +292,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import load
-    from .validation import validate
+    from kg.graph.loader import load
+    from kg.graph.validation import validate
 
     report = validate(load(store=args.store, data=args.data))
     print(report, file=sys.stdout if report.conforms else sys.stderr)
@@ -297,7 +301,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
-    from .queries import list_questions
+    from kg.sparql.questions import list_questions
 
     for q in list_questions():
         print(f"{q.name}\n    {q.summary}")
@@ -308,22 +312,22 @@ def _cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .loader import load
-    from .queries import check_request, load_question, run_query
+    from kg.graph.loader import load
+    from kg.sparql.questions import check_request, load_question, run_query
 
     question = load_question(args.question)
     params = dict(args.param)
     check_request(question, params, allow_remote=args.allow_remote)  # bad usage fails before the load
-    from .limits import check_rows, run_with_limits
+    from kg.sparql.limits import check_rows, run_with_limits
 
     graph = load(store=args.store, data=args.data)
-    # in a worker thread, so --timeout, Ctrl-C and SIGTERM stop the evaluation itself (kg.limits)
+    # in a worker thread, so --timeout, Ctrl-C and SIGTERM stop the evaluation itself (kg.sparql.limits)
     result = run_with_limits(lambda: run_query(graph, question, params, allow_remote=args.allow_remote),
                              timeout=args.timeout, what=f"query {question.name!r}")
     check_rows(len(result), args.max_rows)
     text = {"table": result.to_table, "csv": result.to_csv, "json": result.to_json}[args.format]()
     if args.output:
-        from .atomic import write_text_atomic
+        from kg.atomic import write_text_atomic
 
         write_text_atomic(args.output, text if text.endswith("\n") else text + "\n")
         print(f"wrote {len(result)} rows to {args.output}", file=sys.stderr)
@@ -333,8 +337,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .exports import export, layer_graph, serialize
-    from .loader import load
+    from kg.graph.loader import load
+    from kg.outputs.exports import export, layer_graph, serialize
 
     kg = load(store=args.store, data=args.data)
     if args.output == "-":
@@ -346,9 +350,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_contradictions(args: argparse.Namespace) -> int:
-    from .contradictions import find_contradictions
-    from .loader import load
-    from .queries import QueryResult
+    from kg.graph.contradictions import find_contradictions
+    from kg.graph.loader import load
+    from kg.sparql.questions import QueryResult
 
     findings = find_contradictions(load(data=args.data))
     if args.format == "table":
@@ -369,8 +373,8 @@ def _cmd_contradictions(args: argparse.Namespace) -> int:
 
 
 def _cmd_article(args: argparse.Namespace) -> int:
-    from .article import article_report, article_table
-    from .loader import load
+    from kg.display.article import article_report, article_table
+    from kg.graph.loader import load
 
     report = article_report(load(data=args.data))
     text = {"table": lambda: article_table(report), "csv": report.to_csv, "json": report.to_json}[args.format]()
@@ -379,11 +383,11 @@ def _cmd_article(args: argparse.Namespace) -> int:
 
 
 def _cmd_network(args: argparse.Namespace) -> int:
-    from . import paths
-    from .errors import ParameterError
-    from .loader import load
-    from .network import project, relation_count
-    from .render import render_network
+    from kg import paths
+    from kg.display.network import project, relation_count
+    from kg.display.render import render_network
+    from kg.errors import ParameterError
+    from kg.graph.loader import load
 
     action = args.action
     wanted = {"draw": 0, "stats": 0, "path": 2}[action]
@@ -396,7 +400,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
                "path": ("table", "json")}[action]
     fmt = args.format
     if fmt is None and action == "draw" and args.output:
-        from .graph_exports import format_for
+        from kg.outputs.graph_exports import format_for
 
         fmt = format_for(args.output) or "html"
     fmt = fmt or allowed[0]
@@ -426,7 +430,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
                 f"       kg network --view {args.view} --trial NAME\n"
                 f"       kg network --view {args.view} -o {stem}.graphml   (for Gephi or Cytoscape)") from None
     else:
-        from .graph_exports import GRAPH_FORMATS, write_graph
+        from kg.outputs.graph_exports import GRAPH_FORMATS, write_graph
 
         path = write_graph(net, args.output or paths.build_dir() / f"{stem}{GRAPH_FORMATS[fmt].suffix}", fmt)
     print(f"wrote {path} ({net.number_of_nodes()} nodes, {relation_count(net)} edges)")
@@ -435,7 +439,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
 
 def _emit(output: Path | None, text: str) -> int:
     if output:
-        from .atomic import write_text_atomic
+        from kg.atomic import write_text_atomic
 
         write_text_atomic(output, text)
         print(f"wrote {output}", file=sys.stderr)
@@ -447,8 +451,8 @@ def _emit(output: Path | None, text: str) -> int:
 def _network_stats(net, what: str, fmt: str, *, top: int | None, by: str) -> str:  # type: ignore[no-untyped-def]
     import json
 
-    from .analytics import centrality_table, communities
-    from .network import relation_count
+    from kg.display.analytics import centrality_table, communities
+    from kg.display.network import relation_count
 
     rows = centrality_table(net, top=top, sort_by=by)
     groups = communities(net)
@@ -471,7 +475,7 @@ def _network_stats(net, what: str, fmt: str, *, top: int | None, by: str) -> str
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        from .exports import spreadsheet_cell  # one CSV rule for the project: no cell starts a formula
+        from kg.outputs.exports import spreadsheet_cell  # one CSV rule for the project: no cell starts a formula
 
         writer.writerows({c: spreadsheet_cell(row[c]) for c in columns} for row in rows)
         return buffer.getvalue()
@@ -495,9 +499,9 @@ def _network_path(graph, net, names: list[str], what: str, fmt: str) -> str:  # 
 
     import networkx as nx
 
-    from .analytics import shortest_path
-    from .errors import KGError
-    from .queries import resolve_iri
+    from kg.display.analytics import shortest_path
+    from kg.errors import KGError
+    from kg.sparql.questions import resolve_iri
 
     ends = [str(resolve_iri(getattr(graph, "graph", graph), name, hint="person")) for name in names]
     for name, iri in zip(names, ends, strict=True):
@@ -526,9 +530,9 @@ def _network_path(graph, net, names: list[str], what: str, fmt: str) -> str:  # 
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from . import paths
-    from .loader import load
-    from .timeline import write_timeline
+    from kg import paths
+    from kg.display.timeline import write_timeline
+    from kg.graph.loader import load
 
     name = args.trial or args.person
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") if name else ""
@@ -539,9 +543,10 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    from .exports import serialize
-    from .loader import load
-    from .stores import LAYER_GRAPHS, push
+    from kg.graph.loader import load
+    from kg.graph.stores import LAYER_GRAPHS
+    from kg.outputs.exports import serialize
+    from kg.sparql.remote import push
 
     kg = load(progress=_say(), data=args.data)
     graphs: dict[str | None, bytes] = {None: serialize(kg.graph, "nt")}
@@ -556,15 +561,15 @@ def _cmd_push(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import signal
 
-    from .loader import load
-    from .server import serve
+    from kg.graph.loader import load
+    from kg.server.gateway import serve
 
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         print(f"kg serve: warning: listening on {args.host}, not only on this machine", file=sys.stderr)
     kg = load(progress=_say(), data=args.data)
     routes, address = None, []
     if args.reconcile:  # the service's routes; its manifest names the address once the port is known
-        from .reconcile import build_index, server_routes
+        from kg.server.reconcile import build_index, server_routes
 
         routes = server_routes(build_index(kg), lambda: address[0] if address else "")
     server = serve(kg, host=args.host, port=args.port or None, writable=args.writable, token=args.token,
@@ -595,7 +600,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synthetic import write
+    from kg.graph.synthetic import write
 
     def say(message: str) -> None:
         print(f"\r· {message}\033[K", end="", file=sys.stderr, flush=True)
@@ -607,22 +612,22 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from .loader import load
-    from .site import build_site
+    from kg.display.site import build_site
+    from kg.graph.loader import load
 
     say = _say(args.quiet)
     if args.base_url:
-        from .hosting import check_base_url
+        from kg.outputs.hosting import check_base_url
 
         check_base_url(args.base_url)  # before the build, so a typo costs nothing
-    from . import paths
-    from .atomic import claim_output_folder
+    from kg import paths
+    from kg.atomic import claim_output_folder
 
     # a folder of someone else's files is refused before the load (write_site checks again, then writes)
     claim_output_folder(args.output or paths.build_dir() / "site", "kg site", create=False)
     result = build_site(load(progress=say, data=args.data), args.output, progress=say)
     if args.base_url:
-        from .hosting import host_site
+        from kg.outputs.hosting import host_site
 
         say(f"links made absolute under {args.base_url} in {host_site(result.out_dir, args.base_url)} pages")
     print(f"wrote {result.summary()}")
@@ -631,7 +636,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
-    from .release import release
+    from kg.outputs.release import release
 
     result = release(args.output, version=args.release_version, progress=_say(args.quiet))
     counts = result.statistics
@@ -671,7 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import signal
 
-    from .errors import KGError, ValidationFailed
+    from kg.errors import KGError, ValidationFailed
 
     def _terminate(_signum: int, _frame: object) -> None:  # SIGTERM cleans up like Ctrl-C: no *.tmp left
         raise KeyboardInterrupt

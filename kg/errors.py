@@ -13,6 +13,7 @@ __all__ = [
     "KGError",
     "ParameterError",
     "QuerySyntaxError",
+    "StoreError",
     "UnknownQueryError",
     "ValidationFailed",
 ]
@@ -67,5 +68,11 @@ class QuerySyntaxError(KGError):
 
 class ParameterError(KGError):
     """A query parameter is missing, unknown or of the wrong type."""
+
+    exit_code = 2
+
+
+class StoreError(KGError):
+    """A store spec that cannot be used: unknown kind, missing path, unreachable endpoint, locked folder."""
 
     exit_code = 2

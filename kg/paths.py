@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import KGError
+from kg.errors import KGError
 
 __all__ = [
     "BUILD_DIR",
@@ -36,6 +36,7 @@ __all__ = [
     "ONTOLOGY_DIR",
     "ONTOLOGY_FILE",
     "PROJECTIONS_DIR",
+    "RQ_DIR",
     "RULES_DIR",
     "QUERIES_DIR",
     "REPO_ROOT",
@@ -51,10 +52,11 @@ _CHECKOUT = _PACKAGE_DIR.parent
 _WHEEL_DATA = _PACKAGE_DIR / "_data"
 _MARKER = Path("ontology") / "moscow-trials.ttl"
 
-# The questions, projections and rules are package files: they are always beside this module.
-QUERIES_DIR: Path = _PACKAGE_DIR / "queries"
-PROJECTIONS_DIR: Path = _PACKAGE_DIR / "projections"
-RULES_DIR: Path = _PACKAGE_DIR / "rules"
+# The questions, projections and rules are package files (kg/sparql/rq/<kind>/): always beside this module.
+RQ_DIR: Path = _PACKAGE_DIR / "sparql" / "rq"
+QUERIES_DIR: Path = RQ_DIR / "questions"
+PROJECTIONS_DIR: Path = RQ_DIR / "projections"
+RULES_DIR: Path = RQ_DIR / "rules"
 
 
 class NoGraphData(KGError):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.loader import KnowledgeGraph, load
+from kg.graph.loader import KnowledgeGraph, load
 from kg.namespaces import DATA_PREFIXES
 
 TESTS = Path(__file__).parent

@@ -1,11 +1,11 @@
-"""kg.analytics on small graphs built here, so the expected values can be checked by hand."""
+"""kg.display.analytics on small graphs built here, so the expected values can be checked by hand."""
 
 import warnings
 
 import networkx as nx
 import pytest
 
-from kg.analytics import (
+from kg.display.analytics import (
     betweenness,
     centrality_table,
     communities,

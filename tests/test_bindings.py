@@ -1,7 +1,7 @@
 """Parameters are bound by the engine (Oxigraph ``substitutions``, rdflib ``initBindings``), not pasted.
 
 Only a variable that an Oxigraph SELECT does not project, and remote endpoints, fall back to the
-``VALUES`` block of :func:`kg.stores.with_values` (pyoxigraph 0.5 refuses to substitute such a variable).
+``VALUES`` block of :func:`kg.sparql.engine.with_values` (pyoxigraph 0.5 refuses to substitute such a variable).
 """
 
 from __future__ import annotations
@@ -10,24 +10,24 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg import stores
-from kg.dataset import Dataset
 from kg.errors import QuerySyntaxError
-from kg.queries import run_query
+from kg.graph.dataset import Dataset
+from kg.sparql import engine
+from kg.sparql.questions import run_query
 
 
 @pytest.fixture()
 def pasted(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Record every binding that reached the VALUES fallback."""
     calls: list[dict] = []
-    original = stores.with_values
+    original = engine.with_values
 
     def spy(text: str, bindings):
         if bindings:
             calls.append(dict(bindings))
         return original(text, bindings)
 
-    monkeypatch.setattr(stores, "with_values", spy)
+    monkeypatch.setattr(engine, "with_values", spy)
     return calls
 
 
@@ -43,23 +43,23 @@ GROUPED = ("SELECT ?t ?n WHERE { { SELECT ?t (COUNT(?x) AS ?n) WHERE { ?x <urn:x
 
 
 def test_a_projected_parameter_is_substituted_inside_the_sub_query(pasted):
-    answer = stores.query(_graph(), GROUPED, {"t": URIRef("urn:x:t1")}, prefixes={})
+    answer = engine.query(_graph(), GROUPED, {"t": URIRef("urn:x:t1")}, prefixes={})
     assert answer.rows == [(URIRef("urn:x:t1"), Literal(2))]
     assert pasted == []  # bound by Oxigraph, the text untouched
 
 
 def test_an_unprojected_parameter_falls_back_to_values_and_gives_the_same_rows(pasted, monkeypatch):
     text = "SELECT ?x WHERE { ?x <urn:x:in> ?t }"
-    oxigraph = stores.query(_graph(), text, {"t": URIRef("urn:x:t1")}, prefixes={})
+    oxigraph = engine.query(_graph(), text, {"t": URIRef("urn:x:t1")}, prefixes={})
     assert sorted(r[0] for r in oxigraph.rows) == [URIRef("urn:x:a"), URIRef("urn:x:b")]
     assert pasted == [{"t": URIRef("urn:x:t1")}]
-    reference = stores.query(_graph("rdflib"), text, {"t": URIRef("urn:x:t1")}, prefixes={})
+    reference = engine.query(_graph("rdflib"), text, {"t": URIRef("urn:x:t1")}, prefixes={})
     assert sorted(reference.rows) == sorted(oxigraph.rows)
 
 
 def test_a_hostile_literal_stays_one_term(pasted):
     hostile = 'x" } } DROP ALL; SELECT * WHERE { ?s ?p ?o . FILTER ("'
-    answer = stores.query(_graph(), "SELECT ?x ?n WHERE { ?x <urn:x:in> ?t OPTIONAL { ?x <urn:x:name> ?n } }",
+    answer = engine.query(_graph(), "SELECT ?x ?n WHERE { ?x <urn:x:in> ?t OPTIONAL { ?x <urn:x:name> ?n } }",
                           {"n": Literal(hostile)}, prefixes={})
     assert {r[1] for r in answer.rows} == {Literal(hostile)}
     assert pasted == []
@@ -67,21 +67,21 @@ def test_a_hostile_literal_stays_one_term(pasted):
 
 def test_blank_nodes_and_bad_names_are_refused():
     with pytest.raises(QuerySyntaxError, match="blank node"):
-        stores.query(_graph(), GROUPED, {"t": BNode()}, prefixes={})
+        engine.query(_graph(), GROUPED, {"t": BNode()}, prefixes={})
     with pytest.raises(QuerySyntaxError, match="not a SPARQL variable"):
-        stores.query(_graph(), GROUPED, {"t x": URIRef("urn:x:t1")}, prefixes={})
+        engine.query(_graph(), GROUPED, {"t x": URIRef("urn:x:t1")}, prefixes={})
 
 
 def test_oxigraph_still_refuses_unprojected_substitutions():
     """If pyoxigraph learns to bind these, the VALUES fallback for Oxigraph can go."""
     store = ox.Store()
-    with pytest.raises(RuntimeError, match=stores._UNPROJECTED.pattern.split("\\?")[0].rstrip()):
+    with pytest.raises(RuntimeError, match=engine._UNPROJECTED.pattern.split("\\?")[0].rstrip()):
         list(store.query("SELECT ?x WHERE { ?x ?p ?t }", substitutions={ox.Variable("t"): ox.NamedNode("urn:x")}))
 
 
 def test_one_trials_defendants_are_bound_by_oxigraph(fixture_kg, pasted):
     from kg import paths
-    from kg.loader import load
+    from kg.graph.loader import load
 
     from .conftest import FIXTURE, environment
 

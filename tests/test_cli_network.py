@@ -14,7 +14,8 @@ from contextlib import redirect_stderr, redirect_stdout
 import networkx as nx
 import pytest
 
-from kg import cli, loader
+from kg import cli
+from kg.graph import loader
 
 from .conftest import run_kg
 

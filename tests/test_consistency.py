@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from kg.queries import list_questions, run_query
-from kg.stores import query
+from kg.sparql.engine import query
+from kg.sparql.questions import list_questions, run_query
 
 MT = "https://w3id.org/moscow-trials/ontology#"
 PERSON = "https://w3id.org/moscow-trials/id/person/"
@@ -32,7 +32,7 @@ def _select(kg: Any, text: str) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def data(real_kg):
     """The site's data for the real graph (what every page is rendered from)."""
-    from kg.site import site_data
+    from kg.display.site import site_data
 
     return site_data(real_kg)
 
@@ -67,7 +67,7 @@ def test_person_question_lists_statements_without_a_detail(real_kg, about):
 
 def test_timeline_question_and_pages_have_every_statement(real_kg, about, data):
     """The `timeline` question, the site's data and the rendered page hold every statement about a person."""
-    from kg.site import page_html
+    from kg.display.site import page_html
 
     timeline: dict[str, set[str]] = defaultdict(set)
     for r in run_query(real_kg, "timeline").records():
@@ -91,7 +91,7 @@ CLAIM_CONTENT = {"co-accused with", "in a claimed event with"}
 
 def test_every_edge_follows_the_status_rule(real_kg):
     """Issue 14.2: all 175 defendant→trial edges were drawn as alleged (the accusation's status)."""
-    from kg.network import _weaker, edge_rows, load_table
+    from kg.display.network import _weaker, edge_rows, load_table
 
     status_of = {r["s"]: r["status"].rsplit("#", 1)[-1].lower()
                  for r in _select(real_kg, "SELECT ?s ?status WHERE { ?s mt:status ?status }")}
@@ -114,7 +114,7 @@ def test_every_edge_follows_the_status_rule(real_kg):
 
 def test_one_dock_edge_per_person_and_trial(real_kg):
     """Two accusation statements at one trial (Bukharin, 1938) are one defendant-in edge, keyed by both."""
-    from kg.network import edge_rows, load_table
+    from kg.display.network import edge_rows, load_table
 
     edges = edge_rows(real_kg.graph, load_table()[0]["defendant-in"])
     pairs = Counter((e["source"], e["target"]) for e in edges)
@@ -151,7 +151,7 @@ def test_charges_question_and_trial_pages_count_alike(real_kg, data):
 
 
 def test_trial_page_counts_equal_the_trials_question(real_kg, data):
-    from kg.site import page_html
+    from kg.display.site import page_html
 
     for r in run_query(real_kg, "trials").records():
         trial = data.trials[r["trial"]]
@@ -174,7 +174,7 @@ def test_person_pages_list_each_trial_once(data):
 
 def test_family_section_names_relative_kinship_and_fate(real_kg, data):
     """Issue 14.4: every kinship is in the family section of both people, with the relative's fate."""
-    from kg.site import page_html
+    from kg.display.site import page_html
 
     rows = _select(real_kg, """SELECT ?person ?relative WHERE {
         ?k a mt:Kinship ; mt:person ?person ; mt:relative ?relative ; mt:status ?s . FILTER (?s != mt:Alleged) }""")
@@ -236,7 +236,7 @@ def test_list_valued_cells_are_sorted(real_kg):
 
 def test_each_rehabilitation_is_its_own_item_with_its_status(real_kg, data):
     """Issue 14.7: separate rehabilitation decisions were joined with "or" and the earlier status was lost."""
-    from kg.site import page_html
+    from kg.display.site import page_html
 
     rows = _select(real_kg, """SELECT ?r ?person ?trial ?status WHERE {
         ?r a mt:Rehabilitation ; mt:person ?person ; mt:status/rdfs:label ?status . ?person mt:defendantIn ?trial .
@@ -267,7 +267,7 @@ def test_cc1917_recount_counts_each_member_once(real_kg):
 
 def test_timeline_figure_reads_the_same_statements_as_the_pages(real_kg, data):
     """The figure's events are the pages' dated arrests, verdicts, deaths and rehabilitations (one source)."""
-    from kg.timeline import timeline_events
+    from kg.display.timeline import timeline_events
 
     drawn = {e["statement"] for e in timeline_events(real_kg) if e["event"] not in {"trial", "tried in absentia"}}
     kinds = {"Arrest", "Sentence", "Death", "Rehabilitation", "RehabilitationRefused"}
@@ -301,7 +301,7 @@ def test_every_naming_in_court_is_on_the_trial_page_and_both_peoples_pages(real_
 
 
 def test_network_view_has_one_edge_per_naming(real_kg):
-    from kg.network import project
+    from kg.display.network import project
 
     rows = run_query(real_kg, "named-in-court").records()
     net = project(real_kg, view="named-in-court")

@@ -6,10 +6,10 @@ import pytest
 from rdflib import Graph
 
 from kg import paths
-from kg.contradictions import find_contradictions, list_rules
-from kg.loader import load, parse_turtle_file
+from kg.graph.contradictions import find_contradictions, list_rules
+from kg.graph.loader import load, parse_turtle_file
+from kg.graph.validation import validate
 from kg.namespaces import ST
-from kg.validation import validate
 
 from .conftest import DATA, FIXTURE
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from kg import paths
-from kg.loader import load
-from kg.network import project
-from kg.queries import run_query
+from kg.display.network import project
+from kg.graph.loader import load
+from kg.sparql.questions import run_query
 
 from .conftest import FIXTURE, TURTLE_PREFIXES
 

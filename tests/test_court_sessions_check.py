@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kg import paths
-from kg.loader import load
-from kg.stores import query
+from kg.graph.loader import load
+from kg.sparql.engine import query
 
 from .conftest import FIXTURE, TURTLE_PREFIXES
 

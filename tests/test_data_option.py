@@ -12,7 +12,7 @@ import pytest
 
 import kg
 from kg.errors import DataSyntaxError
-from kg.queries import run_query
+from kg.sparql.questions import run_query
 from tests.conftest import run_kg
 
 MT = "https://w3id.org/moscow-trials/ontology#"
@@ -85,7 +85,9 @@ def test_data_may_carry_what_a_build_derives(tmp_path: Path):
     records = tmp_path / "synth.nt"
     records.write_text(f'<{PERSON}> <{MT}defendantIn> <{trial}> .\n', encoding="utf-8")
     graph = kg.load(data=[records])
-    assert (kg.loader.URIRef(PERSON), kg.loader.URIRef(MT + "defendantIn"), kg.loader.URIRef(trial)) in graph.graph
+    from rdflib import URIRef
+
+    assert (URIRef(PERSON), URIRef(MT + "defendantIn"), URIRef(trial)) in graph.graph
 
 
 def test_a_persistent_store_keeps_the_data_and_rebuilds_when_it_changes(person_file: Path, tmp_path: Path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from kg.notebook import network_iframe
+from kg.display.notebook import network_iframe
 
 from .test_render import XSS, small_graph
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.render import FATE_STYLES, REHABILITATED_STYLE, network_page, render_network
+from kg.display.render import FATE_STYLES, REHABILITATED_STYLE, network_page, render_network
 
 from .browser import open_page
 from .conftest import OUTPUT
@@ -165,7 +165,8 @@ def real_pages(tmp_path_factory, real_kg) -> dict[str, tuple[Path, int, int]]:
     import contextlib
     import io
 
-    from kg import cli, loader
+    from kg import cli
+    from kg.graph import loader
 
     out = tmp_path_factory.mktemp("real-pages")
     pages = {}
@@ -196,7 +197,7 @@ def test_real_pages_draw_the_expected_nodes_with_no_request(browser, real_pages,
         ids = set(page.evaluate("kgNodes.getIds()"))
         assert expected <= ids
         if name == "ego-bukharin":  # everyone within two steps in the overview, and not everyone beyond
-            from kg.network import project
+            from kg.display.network import project
 
             steps = nx.single_source_shortest_path_length(nx.Graph(project(real_kg, view="overview").to_undirected()),
                                                           BUKHARIN)

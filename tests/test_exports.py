@@ -9,8 +9,8 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.atomic import atomic_path, write_text_atomic
 from kg.errors import KGError
-from kg.exports import export, formats, json_ld_context, layer_graph, serialize
 from kg.namespaces import MT
+from kg.outputs.exports import export, formats, json_ld_context, layer_graph, serialize
 
 
 def _assert_same(expected: Graph, actual: Graph) -> None:

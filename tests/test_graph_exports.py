@@ -5,9 +5,9 @@ import json
 import networkx as nx
 import pytest
 
+from kg.display.network import project, relation_count
 from kg.errors import KGError
-from kg.graph_exports import GRAPH_FORMATS, flat_graph, format_for, node_link_json, write_graph
-from kg.network import project, relation_count
+from kg.outputs.graph_exports import GRAPH_FORMATS, flat_graph, format_for, node_link_json, write_graph
 
 A = "https://w3id.org/moscow-trials/id/person/anna-alpha"
 AB = ("https://w3id.org/moscow-trials/id/statement/test-first--anna-alpha--accusation "
@@ -84,7 +84,7 @@ GEXF_VIZ = "{http://www.gexf.net/1.2draft/viz}"
 def test_gexf_carries_the_pages_colours_sizes_and_positions(real_kg, tmp_path):
     import xml.etree.ElementTree as ET
 
-    from kg.render import FATE_STYLES, STATUS_STYLES, network_page
+    from kg.display.render import FATE_STYLES, STATUS_STYLES, network_page
     from tests.test_explorer import page_data
 
     net = project(real_kg, view="overview")
@@ -103,7 +103,7 @@ def test_gexf_carries_the_pages_colours_sizes_and_positions(real_kg, tmp_path):
     bukharin = root.find(".//g:node[@id='https://w3id.org/moscow-trials/id/person/nikolai-bukharin']", ns)
     assert bukharin.find(GEXF_VIZ + "color").get("r") == str(int(FATE_STYLES["executed"]["color"][1:3], 16))
     # each edge drawn as the page draws its status: colour, and dashed unless established
-    from kg.render import _status_word
+    from kg.display.render import _status_word
 
     drawn_edges = {(edge.find(GEXF_VIZ + "shape").get("value"),
                     "#{:02x}{:02x}{:02x}".format(*(int(edge.find(GEXF_VIZ + "color").get(c)) for c in "rgb")))
@@ -114,7 +114,7 @@ def test_gexf_carries_the_pages_colours_sizes_and_positions(real_kg, tmp_path):
 
 
 def test_graphml_carries_the_same_drawing_as_attributes(fixture_kg, tmp_path):
-    from kg.graph_exports import drawing
+    from kg.outputs.graph_exports import drawing
 
     net = project(fixture_kg, view="overview")
     back = nx.read_graphml(write_graph(net, tmp_path / "o.graphml"), force_multigraph=True)

@@ -19,11 +19,11 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from kg import paths
 from kg.dates import edtf_bounds
-from kg.derive import DATE_BOUND_PROPERTIES, alleged_only, rule_files, rule_predicates
 from kg.errors import DataSyntaxError
-from kg.loader import line_of_triple, load
+from kg.graph.derive import DATE_BOUND_PROPERTIES, alleged_only, rule_files, rule_predicates
+from kg.graph.loader import line_of_triple, load
+from kg.graph.validation import validate
 from kg.namespaces import MT, PERSON
-from kg.validation import validate
 
 from .conftest import FIXTURE
 

@@ -20,8 +20,8 @@ import pytest
 
 from kg import atomic
 from kg.atomic import OUTPUT_MARKER, claim_output_folder, release_folder_check, write_files_atomic, write_text_atomic
+from kg.display.site import build_site
 from kg.errors import KGError
-from kg.site import build_site
 
 
 # ---- kg site ----------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_disk_full_while_renaming_puts_every_old_file_back(tmp_path: Path, monke
 
 def test_a_build_that_hits_a_full_disk_leaves_the_previous_build_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A real (small) kg build in-process; the disk "fills" at the sixth output file."""
-    from kg.builder import build
+    from kg.outputs.builder import build
 
     monkeypatch.setenv("KG_ROOT", str(_small_root(tmp_path)))
     out = tmp_path / "build"

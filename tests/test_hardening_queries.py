@@ -22,9 +22,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from kg import paths
-from kg.exports import spreadsheet_cell
-from kg.limits import LimitExceeded, QueryInterrupted, check_rows, run_with_limits
-from kg.queries import QueryResult
+from kg.outputs.exports import spreadsheet_cell
+from kg.sparql.limits import LimitExceeded, QueryInterrupted, check_rows, run_with_limits
+from kg.sparql.questions import QueryResult
 
 from .conftest import FIXTURE, run_kg
 
@@ -145,7 +145,7 @@ def test_kg_query_sigterm_stops_a_real_evaluation(small_root: Path):
     seen = []
     for line in process.stderr:
         seen.append(line)
-        if "kg.limits" in line:
+        if "kg.sparql.limits" in line:
             break
         assert time.monotonic() < deadline
     time.sleep(8)  # the fixture graph loads in well under this; then the evaluation is running

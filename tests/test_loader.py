@@ -8,7 +8,7 @@ from rdflib.namespace import XSD
 
 from kg import paths
 from kg.errors import DataSyntaxError, InvalidDataError
-from kg.loader import data_files, load, parse_turtle_file
+from kg.graph.loader import data_files, load, parse_turtle_file
 from kg.namespaces import MT, PERSON, ST, TRIAL
 
 PREFIX = "@prefix ex: <http://example.org/> .\n"

@@ -3,8 +3,8 @@
 import networkx as nx
 import pytest
 
+from kg.display.network import FATES, MIRROR_SUFFIX, fate_of, is_mirror, load_table, project, relation_count
 from kg.errors import KGError
-from kg.network import FATES, MIRROR_SUFFIX, fate_of, is_mirror, load_table, project, relation_count
 
 A, B, C = ("https://w3id.org/moscow-trials/id/person/" + s for s in ("anna-alpha", "boris-beta", "clara-gamma"))
 T1 = "https://w3id.org/moscow-trials/id/trial/test-first"
@@ -100,7 +100,7 @@ def test_alleged_conspiracy_pairs_the_co_accused_by_shared_charge(fixture_kg):
 
 def test_alleged_conspiracy_reads_claimed_events(tmp_path):
     from kg import paths
-    from kg.loader import load
+    from kg.graph.loader import load
 
     from .conftest import DATA, FIXTURE
 

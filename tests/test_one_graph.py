@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.dataset import Dataset
-from kg.loader import load
-from kg.queries import list_questions, run_query
-from kg.stores import LAYER_GRAPHS, engine_name
+from kg.graph.dataset import Dataset
+from kg.graph.loader import load
+from kg.graph.stores import LAYER_GRAPHS
+from kg.sparql.engine import engine_name
+from kg.sparql.questions import list_questions, run_query
 
 from .conftest import DATA, FIXTURE, environment, run_kg
 
@@ -104,7 +105,7 @@ def test_every_question_gives_the_same_csv_on_both_engines(both_engines, questio
 
 
 def test_the_facts_view_is_dropped_after_derivation(both_engines):
-    from kg.derive import FACTS_VIEW
+    from kg.graph.derive import FACTS_VIEW
 
     for kg in both_engines.values():
         assert len(kg.dataset.graph(FACTS_VIEW)) == 0
@@ -135,8 +136,8 @@ def test_bound_parameters_give_the_same_csv_on_both_engines(both_engines, questi
 
 
 def test_checks_shapes_and_projections_agree_on_both_engines(both_engines):
-    from kg.network import project
-    from kg.validation import validate
+    from kg.display.network import project
+    from kg.graph.validation import validate
 
     ox_kg, rdf_kg = both_engines["oxigraph"], both_engines["rdflib"]
     assert validate(ox_kg).violations == validate(rdf_kg).violations

@@ -71,7 +71,7 @@ def _kg(installed: dict[str, object], *args: str, timeout: float = 120) -> subpr
 def test_the_wheel_carries_the_ontology_the_data_and_the_questions(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     assert "kg/_data/ontology/moscow-trials.ttl" in names and "kg/_data/ontology/shapes.ttl" in names
-    assert "kg/_data/LICENSE-DATA" in names and "kg/queries/trials.rq" in names
+    assert "kg/_data/LICENSE-DATA" in names and "kg/sparql/rq/questions/trials.rq" in names
     # every data file of the checkout, in every folder (a folder missing from pyproject's list fails here)
     shipped = {n for n in names if n.startswith(("kg/_data/graph_data/", "kg/_data/ontology/"))}
     in_checkout = {"kg/_data/" + p.relative_to(CHECKOUT).as_posix()
@@ -212,9 +212,9 @@ def test_make_run_installs_what_the_readme_examples_use_and_builds_the_site():
 def test_a_hosted_site_links_absolutely_and_names_its_canonical_address(fixture_kg, tmp_path):
     import re
 
+    from kg.display.site import build_site
     from kg.errors import ParameterError
-    from kg.hosting import check_base_url, host_site
-    from kg.site import build_site
+    from kg.outputs.hosting import check_base_url, host_site
 
     base = "https://hosted.test/moscow-trials/site/"
     out = build_site(fixture_kg, tmp_path / "site").out_dir

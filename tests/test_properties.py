@@ -12,9 +12,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from kg.exports import serialize
-from kg.queries import QueryResult
-from kg.render import network_page
+from kg.display.render import network_page
+from kg.outputs.exports import serialize
+from kg.sparql.questions import QueryResult
 
 # Text in any script, without the characters that RDF literals cannot carry at all (surrogates, NUL).
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
@@ -96,7 +96,7 @@ def test_random_strings_survive_the_csv(rows):
     back = list(csv.reader(io.StringIO(result.to_csv(), newline="")))
     assert back[0] == ["a", "b"]
     # every value comes back, except that one that would start a formula has a ' before it (issue 18, OWASP)
-    from kg.exports import spreadsheet_cell
+    from kg.outputs.exports import spreadsheet_cell
 
     assert [tuple(r) for r in back[1:]] == [(spreadsheet_cell(a), spreadsheet_cell(b)) for a, b in rows]
     assert [tuple(c.removeprefix("'") if c != s else c for c, s in zip(r, (a, b), strict=True))

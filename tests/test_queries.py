@@ -7,7 +7,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg.errors import ParameterError, QuerySyntaxError, UnknownQueryError
 from kg.namespaces import DATA_PREFIXES
-from kg.queries import list_questions, load_question, parse_question, resolve_iri, run_query
+from kg.sparql.questions import list_questions, load_question, parse_question, resolve_iri, run_query
 
 QUESTIONS = list_questions()
 
@@ -177,8 +177,8 @@ def test_relatives_name_the_kinship_and_the_relative_s_fate(fixture_kg):
 
 @pytest.mark.parametrize("question", list_questions(), ids=lambda q: q.name)
 def test_every_shipped_question_parses_in_rdflib_and_reads_only_this_graph(question):
-    """Shipped questions skip rdflib's parser on Oxigraph (kg.queries._shipped): this is what allows it."""
-    from kg.queries import _prepare, _shipped
+    """Shipped questions skip rdflib's parser on Oxigraph (kg.sparql.questions._shipped): this is what allows it."""
+    from kg.sparql.questions import _prepare, _shipped
 
     assert _shipped(question)
     _prepare(question)  # raises on a syntax error, on SERVICE / FROM, or on an update

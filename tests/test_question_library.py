@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.loader import load
-from kg.queries import list_questions, run_query
+from kg.graph.loader import load
+from kg.sparql.questions import list_questions, run_query
 
 from .conftest import DATA, FIXTURE
 
@@ -155,7 +155,7 @@ st:seed--test a mt:ArticleClaim ; mt:claimText "Most of the committee was dead b
 
 def test_kg_article_names_the_article_it_grades(real_kg):
     """Issue 14.9: `kg article` never said which article it grades; it reads the seed source's own triples."""
-    from kg.article import article_report, article_table
+    from kg.display.article import article_report, article_table
 
     source = run_query(real_kg, "seed-article").records()
     assert len(source) == 1 and source[0]["source"].endswith("/source/seed-article")
@@ -174,7 +174,7 @@ def test_list_columns_are_found_and_sorted_once():
     """Issue 14.5: grouped cells came in the engine's hash order; they are sorted where rows are read."""
     from rdflib import Literal
 
-    from kg.queries import canonical_rows, list_columns, parse_question
+    from kg.sparql.questions import canonical_rows, list_columns, parse_question
 
     text = '''#+ list: both " "
 SELECT ?t (REPLACE(GROUP_CONCAT(DISTINCT ?x; separator=" | "), "a", "b") AS ?xs) ?both
@@ -189,7 +189,7 @@ WHERE { ?t <http://example.org/p#x> ?x }'''
 
 def test_preferred_value_first_and_the_others_as_also_given():
     """Disputed values: the mt:preferred one first, the others after it; without one, every value alike."""
-    from kg.site import _preferred_first
+    from kg.display.site import _preferred_first
 
     assert _preferred_first("1938-08-01 | 1940-01-12", "1940-01-12") == ("1940-01-12", ["1938-08-01"])
     assert _preferred_first("1940-01-12 | 1938-08-01", None) == ("1938-08-01 | 1940-01-12", [])

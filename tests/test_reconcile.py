@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from kg.reconcile import ID_SPACE, Entry, NameIndex, build_index, fold, handle, serve, skeleton
+from kg.server.reconcile import ID_SPACE, Entry, NameIndex, build_index, fold, handle, serve, skeleton
 
 SMALL = NameIndex([
     Entry("person/grigory-zinoviev", "Person", "Grigory Zinoviev", ("Григорий Евсеевич Зиновьев", "Зиновьев")),

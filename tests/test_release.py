@@ -14,9 +14,9 @@ from rdflib.namespace import DCTERMS, RDF
 
 import kg
 from kg import paths
-from kg.loader import load
-from kg.queries import run_query
-from kg.release import DATA_LICENCE, URI_SPACE, checksums, citation_cff
+from kg.graph.loader import load
+from kg.outputs.release import DATA_LICENCE, URI_SPACE, checksums, citation_cff
+from kg.sparql.questions import run_query
 
 from .conftest import FIXTURE, environment, run_kg
 

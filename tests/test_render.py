@@ -1,4 +1,4 @@
-"""Tests for kg.render: the page is offline, reproducible, searchable and safe, in a real browser.
+"""Tests for kg.display.render: the page is offline, reproducible, searchable and safe, in a real browser.
 
 Browser tests run headless Chromium through Playwright (see tests/browser.py) and are skipped,
 with the reason, where it is missing. Screenshots for a human go to tests/output/ (git-ignored).
@@ -15,7 +15,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.render import FATE_STYLES, KIND_STYLES, layout_positions, network_page, render_network
+from kg.display.render import FATE_STYLES, KIND_STYLES, layout_positions, network_page, render_network
 from tests.browser import open_page
 
 OUTPUT = Path(__file__).parent / "output"

@@ -15,11 +15,13 @@ import time
 import pytest
 from rdflib import Graph
 
-from kg import paths, stores
-from kg.exports import layer_graph, serialize
-from kg.loader import load
-from kg.queries import run_query
-from kg.server import free_port, oxigraph_binary, serve
+from kg import paths
+from kg.graph import stores
+from kg.graph.loader import load
+from kg.outputs.exports import layer_graph, serialize
+from kg.server.gateway import free_port, oxigraph_binary, serve
+from kg.sparql import remote
+from kg.sparql.questions import run_query
 
 from .test_stores import CASES, _cell, _same_graph, rowset
 
@@ -41,7 +43,7 @@ def served(tmp_path_factory):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/query"
     try:
-        stores.wait_for(url, timeout=90)
+        remote.wait_for(url, timeout=90)
     except Exception:
         process.kill()
         pytest.fail(f"kg serve did not come up: {process.communicate()[1][-2000:]}")

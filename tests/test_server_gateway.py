@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg import paths, sandbox
-from kg.loader import load
-from kg.server import free_port, serve
+from kg import paths
+from kg.graph.loader import load
+from kg.server import sandbox
+from kg.server.gateway import free_port, serve
 
 from .conftest import FIXTURE
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.loader import load
-from kg.server import free_port, serve
+from kg.graph.loader import load
+from kg.server.gateway import free_port, serve
 
 from .conftest import FIXTURE
 
@@ -85,7 +85,7 @@ def test_oxigraph_is_reachable_only_through_the_proxy(server):
 
 
 def test_without_namespaces_the_server_falls_back_to_a_loopback_port_and_says_so(tmp_path, monkeypatch, capfd):
-    from kg import sandbox
+    from kg.server import sandbox as sandbox
 
     refuses = tmp_path / "no_namespaces.py"
     refuses.write_text(f"raise SystemExit({sandbox.UNAVAILABLE})\n", encoding="utf-8")

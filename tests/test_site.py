@@ -16,10 +16,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from kg import paths
-from kg.documents import entity_document
-from kg.loader import load
-from kg.queries import run_query
-from kg.site import build_site, display_date, name_sort_key
+from kg.display.documents import entity_document
+from kg.display.site import build_site, display_date, name_sort_key
+from kg.graph.loader import load
+from kg.sparql.questions import run_query
 
 from .browser import open_page
 from .conftest import DATA, FIXTURE, OUTPUT, run_kg
@@ -382,7 +382,7 @@ def test_network_pages_share_one_copy_of_vis_network(site):
 
 def test_disputed_values_show_the_preferred_one_first(tmp_path):
     """A disputed death with mt:preferred: the preferred date first, the other "also given"; without, "A or B"."""
-    from kg.site import page_html, site_data
+    from kg.display.site import page_html, site_data
 
     plain = site_data(load([paths.ONTOLOGY_FILE, FIXTURE]))
     delta = "https://w3id.org/moscow-trials/id/person/dmitri-delta"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from kg import paths
-from kg.citations import citation_links, with_citations
-from kg.loader import load
-from kg.queries import run_query
-from kg.validation import validate
+from kg.display.citations import citation_links, with_citations
+from kg.graph.loader import load
+from kg.graph.validation import validate
+from kg.sparql.questions import run_query
 
 from .conftest import FIXTURE, TURTLE_PREFIXES
 
@@ -128,8 +128,8 @@ def test_network_page_shows_edge_sources_as_citations(works_kg):
     import json
     import re
 
-    from kg.network import project
-    from kg.render import network_page
+    from kg.display.network import project
+    from kg.display.render import network_page
 
     net = project(works_kg, view="testimony")
     page = network_page(net, title="test")

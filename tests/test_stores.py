@@ -17,12 +17,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg import stores
-from kg.exports import LAYERS, layer_graph, serialize
-from kg.loader import load
-from kg.network import project
-from kg.queries import list_questions, run_query
-from kg.validation import validate
+from kg.display.network import project
+from kg.graph import stores
+from kg.graph.loader import load
+from kg.graph.validation import validate
+from kg.outputs.exports import LAYERS, layer_graph, serialize
+from kg.sparql import engine
+from kg.sparql.questions import list_questions, run_query
 
 QUESTIONS = list_questions()
 PARAMETERLESS = [q for q in QUESTIONS if not any(p.required for p in q.params)]
@@ -109,7 +110,7 @@ def test_a_persistent_store_is_reused_while_the_files_are_unchanged(tmp_path):
 def test_a_changed_file_rebuilds_the_store_and_keeps_other_data(tmp_path, data_copy):
     import pyoxigraph as ox
 
-    from kg.loader import data_files
+    from kg.graph.loader import data_files
 
     location = tmp_path / "store"
     files = data_files(data_copy / "ontology", data_copy / "graph_data")
@@ -130,10 +131,10 @@ def test_parameters_are_bound_as_terms_not_pasted(real_kg):
     hostile = 'x" } } DROP ALL; SELECT * WHERE { ?s ?p ?o . FILTER ("'
     result = run_query(real_kg, "people", {"name": hostile})
     assert len(result) == 0
-    text = stores.with_values("SELECT ?n WHERE { ?p <http://e/name> ?n }", {"n": Literal(hostile)})
+    text = engine.with_values("SELECT ?n WHERE { ?p <http://e/name> ?n }", {"n": Literal(hostile)})
     assert text.count("{") == 3 and '\\"' in text
     with pytest.raises(ValueError, match="Invalid IRI"):
-        stores.with_values("SELECT ?n WHERE { ?p ?q ?n }", {"p": URIRef("http://e/a> <http://e/b")})
+        engine.with_values("SELECT ?n WHERE { ?p ?q ?n }", {"p": URIRef("http://e/a> <http://e/b")})
 
 
 def test_a_variable_outside_the_select_list_is_bound_on_oxigraph(real_kg, ox_kg):
@@ -145,9 +146,9 @@ def test_a_variable_outside_the_select_list_is_bound_on_oxigraph(real_kg, ox_kg)
 
 def test_where_brace_finds_the_where_group():
     construct = 'PREFIX a: <http://e/#> CONSTRUCT { ?s a:p "WHERE {" } WHERE { ?s a:q ?o }'
-    assert construct[stores._where_brace(construct):].startswith("{ ?s a:q")
+    assert construct[engine._where_brace(construct):].startswith("{ ?s a:q")
     select = "# {not this}\nSELECT ?s (\"{\" AS ?x) WHERE { ?s ?p ?o }"
-    assert select[stores._where_brace(select):].startswith("{ ?s ?p")
+    assert select[engine._where_brace(select):].startswith("{ ?s ?p")
 
 
 @pytest.mark.parametrize("spec,message", [("oxigraph", "names no folder"), ("sparql:ftp://x", "http"),
@@ -192,7 +193,7 @@ def test_load_file_names_the_bad_file(tmp_path: Path):
 def test_a_bound_parameter_is_pushed_into_the_sub_queries_that_project_it():
     text = ("SELECT ?t ?n WHERE { ?x <urn:p> ?t . { SELECT ?t (COUNT(?y) AS ?n) WHERE { ?y <urn:q> ?t } GROUP BY ?t }"
             " { SELECT (?z AS ?t) WHERE { ?z <urn:r> ?w } } { SELECT ?w WHERE { ?w <urn:s> ?v } } }")
-    bound = stores.with_values(text, {"t": URIRef("urn:trial")})
+    bound = engine.with_values(text, {"t": URIRef("urn:trial")})
     # the outer group and the sub-query projecting ?t plainly; not the alias, not the one without ?t
     assert bound.count("VALUES (?t) { (<urn:trial>) }") == 2
     assert "WHERE { VALUES (?t) { (<urn:trial>) } ?y <urn:q> ?t }" in bound

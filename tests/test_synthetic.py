@@ -5,9 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg import paths, stores
-from kg.queries import list_questions, run_query
-from kg.synthetic import generate, write
+from kg import paths
+from kg.graph import stores
+from kg.graph.synthetic import generate, write
+from kg.sparql.questions import list_questions, run_query
 
 
 def test_the_same_seed_gives_the_same_file_and_another_seed_another(tmp_path):

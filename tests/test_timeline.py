@@ -1,11 +1,11 @@
-"""kg.timeline: the events on the fixture, and figures written as PNG and SVG."""
+"""kg.display.timeline: the events on the fixture, and figures written as PNG and SVG."""
 
 import datetime as dt
 
 import pytest
 
+from kg.display.timeline import EVENT_STYLES, timeline_events, timeline_image, write_timeline
 from kg.errors import KGError
-from kg.timeline import EVENT_STYLES, timeline_events, timeline_image, write_timeline
 
 A = "https://w3id.org/moscow-trials/id/person/anna-alpha"
 
@@ -57,7 +57,7 @@ def test_month_and_year_dates_are_drawn_as_spans_not_first_days():
     """Issue 14.6: "December 1934" was drawn at 1 January 1934-style first days, as if exact."""
     import matplotlib.dates as mdates
 
-    from kg.timeline import timeline_figure
+    from kg.display.timeline import timeline_figure
 
     def event(kind, start, end, edtf):
         return {"person": "p", "name": "L. B. Kamenev", "event": kind, "start": start, "end": end, "edtf": edtf,

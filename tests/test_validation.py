@@ -8,8 +8,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg import paths
-from kg.loader import load
-from kg.validation import check_files, validate
+from kg.graph.loader import load
+from kg.graph.validation import check_files, validate
 
 from .conftest import DATA, FIXTURE
 

@@ -1,0 +1,207 @@
+"""The one store a build lives in: a default graph holding everything, and one named graph per layer.
+
+Issue 16: a build used to fill rdflib's memory store and keep an in-process Oxigraph copy in step with
+it for SPARQL. Now a build is written once, into one store, and every reader sees that store:
+
+* ``oxigraph`` (the default): a pyoxigraph ``Store`` (in memory, or the folder of ``oxigraph:PATH``).
+  Users, notebooks, pySHACL and networkx code see it through rdflib's ``Graph`` API (oxrdflib, with
+  :class:`KGOxigraphStore` keeping plain strings plain); SPARQL runs on Oxigraph itself (:mod:`kg.stores`).
+* ``rdflib`` (``KG_ENGINE=rdflib``): rdflib's pure-Python memory store, the reference the tests compare
+  the default against on small graphs. Same layout, same code path; only the engine underneath differs.
+
+The layers (``ontology``, ``curated``, ``established``, ``alleged``) are named graphs (IRIs in
+:data:`kg.stores.LAYER_GRAPHS`); the default graph is their union, so a question reads one graph and a
+layer export reads one named graph. Derivation (:mod:`kg.graph.derive`) writes through :meth:`Dataset.add`,
+:meth:`Dataset.construct` and :meth:`Dataset.update`, which take and give the engine's own terms, so no
+term is converted between the two libraries on the way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.namespaces import DATA_PREFIXES, bind_prefixes
+
+__all__ = ["Dataset", "KGOxigraphStore", "engine_from_environment"]
+
+
+def engine_from_environment() -> str:
+    """Return the engine a memory build uses: ``rdflib`` when ``KG_ENGINE=rdflib``, else ``oxigraph``."""
+    return "rdflib" if os.environ.get("KG_ENGINE", "oxigraph").strip().lower() == "rdflib" else "oxigraph"
+
+
+def _oxigraph_store_class() -> Any:
+    from oxrdflib.store import OxigraphStore
+
+    from kg.graph.terms import from_ox
+
+    class _KGOxigraphStore(OxigraphStore):
+        """oxrdflib's store, reading terms with :func:`kg.stores.from_ox`: a plain string stays a plain
+        ``Literal`` (oxrdflib gives ``"a"^^xsd:string``, which rdflib does not count as the same term, so
+        every serialisation and comparison would change)."""
+
+        def triples(self, triple_pattern: Any, context: Any = None) -> Any:
+            from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
+
+            try:
+                pattern = to_ox_quad_pattern(triple_pattern, context)
+            except (TypeError, ValueError):
+                return iter(())
+            cache: dict[Any, Any] = {}
+
+            def rows() -> Any:
+                for q in self._inner.quads_for_pattern(*pattern):
+                    yield ((from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)),
+                           iter((from_ox_graph_name(q.graph_name, self),)))
+
+            return rows()
+
+        def __len__(self, context: Any = None) -> int:
+            import pyoxigraph as ox
+
+            if context is None or context.identifier == DATASET_DEFAULT_GRAPH_ID:
+                graph: Any = ox.DefaultGraph()
+            else:
+                graph = ox.NamedNode(str(context.identifier))
+            # counted in Rust; oxrdflib's own COUNT(DISTINCT TRIPLE(...)) query is 10x slower
+            return sum(1 for _ in self._inner.quads_for_pattern(None, None, None, graph))
+
+    return _KGOxigraphStore
+
+
+_STORE_CLASS: Any = None
+
+
+def KGOxigraphStore(inner: Any) -> Any:  # noqa: N802 - a class factory: oxrdflib is imported on first use
+    """Return an rdflib store over the pyoxigraph ``Store`` *inner* (see ``_KGOxigraphStore``)."""
+    global _STORE_CLASS
+    if _STORE_CLASS is None:
+        _STORE_CLASS = _oxigraph_store_class()
+    return _STORE_CLASS(store=inner)
+
+
+class Dataset:
+    """A store holding one build: the default graph and named graphs, on one engine.
+
+    ``Dataset.oxigraph()`` (in memory) or ``Dataset.oxigraph(store)`` (an open pyoxigraph store), and
+    ``Dataset.rdflib()``. :meth:`graph` returns an rdflib ``Graph`` view of one graph of it.
+    """
+
+    def __init__(self, engine: str, inner: Any) -> None:
+        self.engine = engine
+        self.inner = inner  # a pyoxigraph Store, or an rdflib Memory store
+        self._rdf_store = KGOxigraphStore(inner) if engine == "oxigraph" else inner
+        self._views: dict[str | None, Graph] = {}
+
+    @classmethod
+    def oxigraph(cls, inner: Any = None) -> Dataset:
+        import pyoxigraph as ox
+
+        return cls("oxigraph", ox.Store() if inner is None else inner)
+
+    @classmethod
+    def rdflib(cls) -> Dataset:
+        from rdflib.plugins.stores.memory import Memory
+
+        return cls("rdflib", Memory())
+
+    @classmethod
+    def for_engine(cls, engine: str) -> Dataset:
+        return cls.rdflib() if engine == "rdflib" else cls.oxigraph()
+
+    # -- views --------------------------------------------------------------------------------
+    def graph(self, name: str | None = None) -> Graph:
+        """Return the rdflib ``Graph`` of the default graph (*name* ``None``) or of named graph *name*."""
+        view = self._views.get(name)
+        if view is None:
+            view = bind_prefixes(Graph(store=self._rdf_store,
+                                       identifier=URIRef(name) if name else DATASET_DEFAULT_GRAPH_ID))
+            self._views[name] = view
+        return view
+
+    # -- terms --------------------------------------------------------------------------------
+    def term(self, node: Any) -> Any:
+        """Return the engine's term for an rdflib term (a no-op on rdflib)."""
+        if self.engine == "rdflib":
+            return node
+        from kg.graph.terms import to_ox
+
+        return to_ox(node)
+
+    def _name(self, name: str | None) -> Any:
+        if self.engine == "rdflib":
+            return self.graph(name)
+        import pyoxigraph as ox
+
+        return ox.DefaultGraph() if name is None else ox.NamedNode(name)
+
+    # -- writing ------------------------------------------------------------------------------
+    def add(self, triples: Iterable[tuple[Any, Any, Any]], *names: str | None) -> int:
+        """Add *triples* (in the engine's terms) to each graph in *names* (``None``: the default graph)."""
+        triples = list(triples)
+        if self.engine == "rdflib":
+            for name in names:
+                self.inner.addN((s, p, o, self._name(name)) for s, p, o in triples)
+        else:
+            import pyoxigraph as ox
+
+            self.inner.extend([ox.Quad(s, p, o, self._name(name)) for name in names for s, p, o in triples])
+        return len(triples)
+
+    def add_rdflib(self, triples: Iterable[tuple[Any, Any, Any]], *names: str | None) -> int:
+        """Add rdflib *triples* (converted to the engine's terms) to each graph in *names*."""
+        return self.add(((self.term(s), self.term(p), self.term(o)) for s, p, o in triples), *names)
+
+    def update(self, text: str) -> None:
+        """Run SPARQL Update *text* (with the project's prefixes available) on the store."""
+        if self.engine == "rdflib":
+            from rdflib import Dataset as RdflibDataset
+
+            RdflibDataset(store=self.inner).update(text, initNs=dict(DATA_PREFIXES))
+        else:
+            head = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in DATA_PREFIXES.items())
+            self.inner.update(head + text)
+
+    def drop(self, name: str) -> None:
+        """Remove named graph *name* and its triples."""
+        if self.engine == "rdflib":
+            self.inner.remove((None, None, None), self.graph(name))
+        else:
+            import pyoxigraph as ox
+
+            self.inner.remove_graph(ox.NamedNode(name))
+
+    # -- reading ------------------------------------------------------------------------------
+    def construct(self, text: str, name: str | None = None, *, label: str = "query") -> list[tuple[Any, Any, Any]]:
+        """Return the triples of CONSTRUCT *text* run on graph *name*, in the engine's terms."""
+        if self.engine == "rdflib":
+            result = self.graph(name).query(text, initNs=dict(DATA_PREFIXES))
+            return [tuple(t) for t in result]  # type: ignore[misc]
+        from kg.errors import QuerySyntaxError
+
+        kwargs: dict[str, Any] = {"prefixes": dict(DATA_PREFIXES)}
+        if name is not None:
+            import pyoxigraph as ox
+
+            kwargs["default_graph"] = ox.NamedNode(name)
+        try:
+            return [(t.subject, t.predicate, t.object) for t in self.inner.query(text, **kwargs)]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"SPARQL syntax error in {label}: {exc}") from None
+
+    def values(self, predicate: URIRef, name: str | None = None) -> list[tuple[Any, Literal]]:
+        """Return ``(subject, object)`` of every triple with *predicate* in graph *name*, as rdflib terms."""
+        return list(self.graph(name).subject_objects(predicate))
+
+    def size(self, name: str | None = None) -> int:
+        return len(self.graph(name))
+
+
+def layer_views(dataset: Dataset, layers: Mapping[str, str]) -> dict[str, Graph]:
+    """Return ``{layer: Graph}`` for the named graphs *layers* (name -> graph IRI) of *dataset*."""
+    return {layer: dataset.graph(iri) for layer, iri in layers.items()}
