@@ -30,6 +30,7 @@ __all__ = [
     "CHECKS_DIR",
     "CONTEXT_FILE",
     "DERIVE_DIR",
+    "EXPORTS_DIR",
     "FACTS_VIEW_FILE",
     "GRAPH_DATA_DIR",
     "NoGraphData",
@@ -57,6 +58,7 @@ RQ_DIR: Path = _PACKAGE_DIR / "sparql" / "rq"
 QUERIES_DIR: Path = RQ_DIR / "questions"
 PROJECTIONS_DIR: Path = RQ_DIR / "projections"
 RULES_DIR: Path = RQ_DIR / "rules"
+EXPORTS_DIR: Path = RQ_DIR / "exports"
 
 
 class NoGraphData(KGError):

@@ -19,7 +19,7 @@ def test_every_kind_has_its_folder_and_files(kind: str):
     assert [f.path.name for f in found] == sorted(f.path.name for f in found)  # file-name order, as before
 
 
-def test_every_reader_reads_through_the_registry(monkeypatch: pytest.MonkeyPatch):
+def test_every_reader_reads_through_the_registry(fixture_kg, monkeypatch: pytest.MonkeyPatch):
     asked: list[str] = []
     original = registry.files
 
@@ -32,9 +32,10 @@ def test_every_reader_reads_through_the_registry(monkeypatch: pytest.MonkeyPatch
     from kg.graph.contradictions import list_rules
     from kg.graph.derive import rule_files
     from kg.graph.validation import check_files
+    from kg.outputs.exports import layer_graph
     from kg.sparql.questions import list_questions
 
-    list_questions(), load_table(), list_rules(), check_files(), rule_files()
+    list_questions(), load_table(), list_rules(), check_files(), rule_files(), layer_graph(fixture_kg, "alleged")
     assert set(asked) == set(registry.KINDS)
 
 

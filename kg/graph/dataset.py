@@ -150,7 +150,8 @@ class Dataset:
         else:
             import pyoxigraph as ox
 
-            self.inner.extend([ox.Quad(s, p, o, self._name(name)) for name in names for s, p, o in triples])
+            # bulk_extend: no transaction log (a build is written whole or thrown away), ~2x extend
+            self.inner.bulk_extend([ox.Quad(s, p, o, self._name(name)) for name in names for s, p, o in triples])
         return len(triples)
 
     def add_rdflib(self, triples: Iterable[tuple[Any, Any, Any]], *names: str | None) -> int:
@@ -180,7 +181,11 @@ class Dataset:
     def construct(self, text: str, name: str | None = None, *, label: str = "query") -> list[tuple[Any, Any, Any]]:
         """Return the triples of CONSTRUCT *text* run on graph *name*, in the engine's terms."""
         if self.engine == "rdflib":
-            result = self.graph(name).query(text, initNs=dict(DATA_PREFIXES))
+            from rdflib import Dataset as RdflibDataset
+
+            # the default graph is asked through a Dataset, so that GRAPH <layer> patterns see the named graphs
+            on = self.graph(name) if name is not None else RdflibDataset(store=self.inner)
+            result = on.query(text, initNs=dict(DATA_PREFIXES))
             return [tuple(t) for t in result]  # type: ignore[misc]
         from kg.errors import QuerySyntaxError
 

@@ -18,7 +18,7 @@ from kg.dates import edtf_span
 from kg.errors import InvalidDataError
 from kg.namespaces import BASE, MT
 
-__all__ = ["DATE_BOUND_PROPERTIES", "FACTS_VIEW", "LAYER_PREFIXES", "alleged_only", "date_bounds",
+__all__ = ["DATE_BOUND_PROPERTIES", "FACTS_VIEW", "LAYER_PREFIXES", "alleged_only", "date_bound_triples", "date_bounds",
            "derive_layers", "rule_files", "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
@@ -75,7 +75,15 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
     bound the part that is certain (what an alibi must cover).
     """
     out = Graph()
+    out.addN((s, p, o, out) for s, p, o in date_bound_triples(graph, file_of))
+    return out
+
+
+def date_bound_triples(graph: Graph, file_of: Callable[[object], Path | None] = lambda _n: None) -> list[tuple]:
+    """Return the triples of :func:`date_bounds` as a list (what derivation adds to the store directly)."""
+    out = []
     properties = DATE_BOUND_PROPERTIES
+    days: dict[object, Literal] = {}
     for statement, value in graph.subject_objects(MT.edtf):
         try:
             bounds = edtf_span(str(value))
@@ -84,7 +92,10 @@ def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda 
             raise InvalidDataError(f"{where or '?'}: {statement}: {exc}") from None
         for prop, day in zip(properties, bounds, strict=False):
             if day:
-                out.add((statement, prop, Literal(day, datatype=XSD.date)))
+                literal = days.get(day)
+                if literal is None:
+                    literal = days[day] = Literal(day, datatype=XSD.date)
+                out.append((statement, prop, literal))
     return out
 
 
@@ -101,7 +112,7 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     from kg.graph.stores import LAYER_GRAPHS
 
     dataset = kg.dataset
-    dates = date_bounds(kg.graph, kg.file_of)
+    dates = date_bound_triples(kg.graph, kg.file_of)
     dataset.add_rdflib(dates, None, LAYER_GRAPHS["curated"])
     dataset.update(paths.FACTS_VIEW_FILE.read_text(encoding="utf-8"))
     established: list = []
@@ -117,6 +128,6 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     dataset.add(established, None)  # the alleged rules (named first) have run: they never read these
     if progress:
         progress(
-            f"derived {len(dates)} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
+            f"derived {len(set(dates))} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
             f"{dataset.size(LAYER_GRAPHS['alleged'])} alleged triples"
         )

@@ -16,7 +16,7 @@ from rdflib.namespace import RDF
 from kg import paths
 from kg.atomic import write_bytes_atomic
 from kg.errors import KGError
-from kg.namespaces import MT, bind_prefixes
+from kg.namespaces import bind_prefixes
 
 __all__ = ["LAYERS", "Format", "curie_function", "export", "formats", "layer_graph", "serialize", "spreadsheet_cell",
            "spreadsheet_row"]
@@ -78,28 +78,22 @@ def layer_graph(kg: Any, layer: str = "all") -> Graph:
         return graph_to_memory(kg.graph) if remote else kg.graph
     if layer == "statements":
         return kg.layers["curated"]
-    curated: Graph = _in_memory(kg.layers["curated"])
-    statements = {s for s in curated.subjects(MT.status)}
+    # What each layer export holds is a CONSTRUCT over the layers' named graphs (kg/sparql/rq/exports/), run by
+    # the store's own engine: nothing is copied into rdflib to be filtered in Python.
+    from kg.sparql import registry
+
+    export = registry.find("export", layer)
+    if kg.dataset is not None:
+        from kg.graph.dataset import Dataset
+
+        scratch = Dataset.for_engine(kg.dataset.engine)
+        scratch.add(kg.dataset.construct(export.text, label=str(export.path)), None)
+        return scratch.graph()
+    from kg.sparql.engine import query  # a remote endpoint: asked there, where kg push put the layers
+
     out = bind_prefixes(Graph())
-    for triple in curated:
-        if triple[0] not in statements:
-            out.add(triple)
-    out += _in_memory(kg.layers[layer])
-    if layer == "alleged":
-        claims = {s for s in statements if curated.value(s, MT.status) in {MT.Alleged, MT.Fabricated}}
-        for claim in claims:
-            for triple in curated.triples((claim, None, None)):
-                out.add(triple)
+    out.addN((s, p, o, out) for s, p, o in query(kg.graph, export.text, name=str(export.path)).triples)
     return out
-
-
-def _in_memory(graph: Graph) -> Graph:
-    """Return *graph* itself if it is in rdflib's memory store, else a memory copy (plain strings kept plain)."""
-    from rdflib.plugins.stores.memory import Memory
-
-    from kg.graph.stores import graph_to_memory
-
-    return graph if isinstance(graph.store, Memory) else graph_to_memory(graph)
 
 
 def _prefixes() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The one registry of the project's ``.rq`` files: five kinds, one folder each, read by one function.
+"""The one registry of the project's ``.rq`` files: six kinds, one folder each, read by one function.
 
 ======================  ==========================================  =============================================
 kind                    folder                                      read by
@@ -8,6 +8,7 @@ kind                    folder                                      read by
 ``rule``                ``kg/sparql/rq/rules/``                     :mod:`kg.graph.contradictions`
 ``check``               ``ontology/checks/`` (``*-violation.rq``)   :mod:`kg.graph.validation`
 ``derivation``          ``ontology/derive/``                        :mod:`kg.graph.derive`
+``export``              ``kg/sparql/rq/exports/``                   :func:`kg.outputs.exports.layer_graph`
 ======================  ==========================================  =============================================
 
 Checks and derivation rules are published with the ontology (a reader of the data needs them); the others
@@ -27,10 +28,10 @@ from kg.errors import UnknownQueryError
 __all__ = ["KINDS", "RqFile", "clashes", "files", "find", "folder"]
 
 #: The kinds of ``.rq`` file, in the order the table above lists them.
-KINDS = ("question", "projection", "rule", "check", "derivation")
+KINDS = ("question", "projection", "rule", "check", "derivation", "export")
 
 _FOLDERS = {"question": "QUERIES_DIR", "projection": "PROJECTIONS_DIR", "rule": "RULES_DIR",
-            "check": "CHECKS_DIR", "derivation": "DERIVE_DIR"}
+            "check": "CHECKS_DIR", "derivation": "DERIVE_DIR", "export": "EXPORTS_DIR"}
 #: A check is a file named ``*-violation.rq``; the checks folder may hold notes and helpers beside them.
 _PATTERN = {"check": "*-violation.rq"}
 
