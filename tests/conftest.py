@@ -35,7 +35,7 @@ ONE_WORKER = {
     "test_consistency": "real-site-data", "test_explorer": "browser-explorer", "test_package": "wheel",
     "test_page_real": "browser-page", "test_reconcile": "reconcile", "test_release": "release",
     "test_render": "browser-render", "test_server": "server", "test_server_gateway": "server-gateway",
-    "test_server_load": "server-load", "test_site": "site", "test_virtuoso": "virtuoso",
+    "test_server_load": "server-load", "test_site": "site", "test_stores": "stores", "test_virtuoso": "virtuoso",
 }
 
 
