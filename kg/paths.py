@@ -118,7 +118,7 @@ _DATA_PATHS: dict[str, tuple[str, ...]] = {
     "SHAPES_FILE": ("ontology", "shapes.ttl"),
     "CHECKS_DIR": ("ontology", "checks"),
     "DERIVE_DIR": ("ontology", "derive"),
-    "FACTS_VIEW_FILE": ("ontology", "derive", "facts-view.ru"),
+    "FACTS_VIEW_FILE": ("ontology", "derive", "facts-view.rq"),
     "CONTEXT_FILE": ("ontology", "context.jsonld"),
     "GRAPH_DATA_DIR": ("graph_data",),
 }

@@ -25,9 +25,11 @@ __all__ = ["DATE_BOUND_PROPERTIES", "FACTS_VIEW", "LAYER_PREFIXES", "alleged_onl
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
 
 
-#: The named graph the established rules read: the build without its claims (``ontology/derive/facts-view.ru``
+#: The named graph the established rules read: the build without its claims (``ontology/derive/facts-view.rq``
 #: writes it; :func:`derive_layers` drops it when the rules have run).
 FACTS_VIEW = BASE + "graph/facts-view"
+#: The derivation file that makes the facts view (read before the rules, not one of them).
+FACTS_VIEW_NAME = "facts-view"
 
 #: The date bounds :func:`date_bounds` writes for every ``mt:edtf`` (earliest begin, latest begin,
 #: earliest end, latest end): derived, so a data file may not type them (the loader refuses).
@@ -60,7 +62,7 @@ def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
     from kg.sparql import registry
 
     found = []
-    for path in (f.path for f in registry.files("derivation", directory)):
+    for path in (f.path for f in registry.files("derivation", directory) if f.name != FACTS_VIEW_NAME):
         layer = next((lay for pre, lay in LAYER_PREFIXES.items() if path.name.startswith(pre)), None)
         if layer is None:
             raise InvalidDataError(f"{path}: a derivation rule's name must start with one of {sorted(LAYER_PREFIXES)}")
@@ -104,7 +106,7 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
 
     Everything happens in the one store the build lives in (:class:`kg.graph.dataset.Dataset`): the rules'
     answers go straight back into it, in the engine's own terms, and nothing is copied into a second
-    engine. Established rules read the facts view (``ontology/derive/facts-view.ru``, a named graph made
+    engine. Established rules read the facts view (``ontology/derive/facts-view.rq``, a named graph made
     and dropped here); alleged rules read everything. Rules run in name order and each one's triples
     join what the next rules read, so a later rule can build on an earlier one (co-defendants read
     mt:defendantIn) instead of re-joining statements.
@@ -114,18 +116,17 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     dataset = kg.dataset
     dates = date_bound_triples(kg.graph, kg.file_of)
     dataset.add_rdflib(dates, None, LAYER_GRAPHS["curated"])
-    dataset.update(paths.FACTS_VIEW_FILE.read_text(encoding="utf-8"))
-    established: list = []
+    dataset.add_construct(paths.FACTS_VIEW_FILE.read_text(encoding="utf-8"), None, FACTS_VIEW,
+                          label=str(paths.FACTS_VIEW_FILE))
     for layer, path in rule_files():
         text = path.read_text(encoding="utf-8")
         if layer == "established":
-            found = dataset.construct(text, FACTS_VIEW, label=str(path))
-            dataset.add(found, FACTS_VIEW, LAYER_GRAPHS["established"])
-            established += found
+            dataset.add_construct(text, FACTS_VIEW, FACTS_VIEW, LAYER_GRAPHS["established"], label=str(path))
         else:
-            dataset.add(dataset.construct(text, None, label=str(path)), None, LAYER_GRAPHS["alleged"])
+            dataset.add_construct(text, None, None, LAYER_GRAPHS["alleged"], label=str(path))
     dataset.drop(FACTS_VIEW)
-    dataset.add(established, None)  # the alleged rules (named first) have run: they never read these
+    # the alleged rules (named first) have run: they never read these
+    dataset.add_construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", LAYER_GRAPHS["established"], None)
     if progress:
         progress(
             f"derived {len(set(dates))} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "

@@ -17,6 +17,8 @@ from rdflib.term import Node
 
 from kg import paths
 from kg.graph.reading import (
+    STREAMED_SUFFIXES,
+    check_data_file,
     check_triples,
     derived_properties,
     line_of_triple,
@@ -120,9 +122,15 @@ def load(
                 progress(f"reused the build in {spec} ({len(reused.layers['curated'])} curated triples)")
             reused.seconds = time.perf_counter() - start
             return reused
+    engine = "oxigraph" if spec.kind == "oxigraph" else engine_from_environment()
+    # A user's N-Triples (the Memorial-scale case) is checked while Oxigraph streams it, then bulk-loaded in
+    # slices: its triples never become a Python list. Other files are read into lists (they are small).
+    streamed = [p for p in extra if engine == "oxigraph" and p.suffix.lower() in STREAMED_SUFFIXES]
     with quiet_literal_warnings():
         read = [(path, check_triples(path, read_data_file(path) if path in extra else read_turtle(path)))
-                for path in files]
+                for path in files if path not in streamed]
+        for path in streamed:
+            check_data_file(path)
     in_ontology = {path: paths.ONTOLOGY_DIR in path.resolve().parents for path, _triples in read}
     written_by_build = {str(p) for p in derived_properties(
         _as_rdflib(t for path, triples in read if in_ontology[path] for t in triples))}
@@ -133,12 +141,13 @@ def load(
             origin.setdefault(triple[0].value, path)
             if check and triple[1].value in written_by_build:
                 refuse_derived(path, next(_as_rdflib([triple])))
-    engine = "oxigraph" if spec.kind == "oxigraph" else engine_from_environment()
     dataset = Dataset.for_engine(engine)
     for layer in ("ontology", "curated"):
         triples = [t for path, found in read if in_ontology[path] == (layer == "ontology") for t in found]
         dataset.add(triples if engine == "oxigraph" else _as_rdflib(triples), None, stores.LAYER_GRAPHS[layer])
     del read
+    for path in streamed:
+        dataset.load_file(path, None, stores.LAYER_GRAPHS["curated"])
     if progress:
         progress(f"parsed {len(files)} files ({dataset.size()} triples)")
     kg = _views(dataset, files)

@@ -8,6 +8,7 @@ curator's disk, literals of a whole pasted document, and the properties only the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,8 +20,9 @@ from rdflib.term import Node
 
 from kg.errors import DataSyntaxError
 
-__all__ = ["DATA_FORMATS", "MAX_LITERAL", "check_triples", "derived_properties", "line_of_triple", "parse_turtle_file",
-           "quiet_literal_warnings", "read_data_file", "read_turtle", "refuse_derived"]
+__all__ = ["DATA_FORMATS", "MAX_LITERAL", "STREAMED_SUFFIXES", "check_data_file", "check_triples",
+           "derived_properties", "line_of_triple", "parse_turtle_file", "quiet_literal_warnings", "read_data_file",
+           "read_turtle", "refuse_derived"]
 
 def parse_turtle_file(path: Path, graph: Graph | None = None) -> Graph:
     """Return *graph* (or a new one) with *path* parsed into it; syntax errors name file and line.
@@ -77,6 +79,31 @@ def read_data_file(path: Path) -> list[tuple[Any, Any, Any]]:
         raise DataSyntaxError(path, exc.lineno, f"{fmt.replace('_', '-')} syntax error: {exc.msg}") from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise DataSyntaxError(path, None, f"cannot be read as {fmt.replace('_', '-')}: {exc}") from None
+
+
+#: Suffixes of the line-based formats that :func:`check_data_file` checks as they stream and the store loads in
+#: slices (one statement per line), instead of reading them into a list.
+STREAMED_SUFFIXES = frozenset({".nt", ".nq"})
+
+
+def check_data_file(path: Path) -> None:
+    """Check a user's N-Triples/N-Quads file (``--data``) as Oxigraph streams it, keeping nothing in memory.
+
+    The same refusals as :func:`check_triples`, with the file and the line; a syntax error names its line.
+    The triples are loaded afterwards by the store's own loader (:func:`kg.graph.stores.load_file`).
+    """
+    import pyoxigraph as ox
+
+    if not path.is_file():
+        raise DataSyntaxError(path, None, "no such file (given with --data)")
+    fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() == ".nq" else ox.RdfFormat.N_TRIPLES
+    try:
+        quads = ox.parse(path=str(path), format=fmt)
+        check_triples(path, ((q.subject, q.predicate, q.object) for q in quads))
+    except SyntaxError as exc:
+        raise DataSyntaxError(path, exc.lineno, f"{fmt.name.replace('_', '-')} syntax error: {exc.msg}") from None
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataSyntaxError(path, None, f"cannot be read: {exc}") from None
 
 
 def read_turtle(path: Path) -> list[tuple[Any, Any, Any]]:
@@ -193,7 +220,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def check_triples(path: Path, triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+def check_triples(path: Path, triples: Iterable[tuple[Any, Any, Any]]) -> Any:
     """Return *triples* (pyoxigraph terms), or raise :class:`DataSyntaxError` at the first literal that is
     not a valid value of its datatype (``"1936-02-30"^^xsd:date``), with the line it is on.
 
@@ -254,11 +281,16 @@ def _refuse_surrogate(path: Path) -> None:
                           "for characters beyond U+FFFF")
 
 
+@functools.lru_cache(maxsize=65536)
+def _ill_typed(value: str, datatype: str) -> bool:
+    """Return whether rdflib finds *value* no valid lexical form of *datatype* (cached: dates repeat a lot)."""
+    with quiet_literal_warnings():
+        return bool(Literal(value, datatype=URIRef(datatype)).ill_typed)
+
+
 def _check_lexical(path: Path, value: str, datatype: str) -> None:
     """Raise :class:`DataSyntaxError` if *value* is not a valid lexical form of *datatype* (by rdflib)."""
-    with quiet_literal_warnings():
-        ill_typed = Literal(value, datatype=URIRef(datatype)).ill_typed
-    if ill_typed:
+    if _ill_typed(value, datatype):
         line = _line_of(path, f'"{value}"')
         short = value if len(value) <= 60 else value[:57] + "..."
         kind = _short_datatype(datatype)
