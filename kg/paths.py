@@ -31,7 +31,7 @@ __all__ = [
     "CONTEXT_FILE",
     "DERIVE_DIR",
     "EXPORTS_DIR",
-    "FACTS_VIEW_FILE",
+    "SET_ASIDE_FILE",
     "GRAPH_DATA_DIR",
     "NoGraphData",
     "ONTOLOGY_DIR",
@@ -118,7 +118,7 @@ _DATA_PATHS: dict[str, tuple[str, ...]] = {
     "SHAPES_FILE": ("ontology", "shapes.ttl"),
     "CHECKS_DIR": ("ontology", "checks"),
     "DERIVE_DIR": ("ontology", "derive"),
-    "FACTS_VIEW_FILE": ("ontology", "derive", "facts-view.rq"),
+    "SET_ASIDE_FILE": ("ontology", "derive", "set-aside-for-facts.rq"),
     "CONTEXT_FILE": ("ontology", "context.jsonld"),
     "GRAPH_DATA_DIR": ("graph_data",),
 }
@@ -131,7 +131,7 @@ ONTOLOGY_FILE: Path
 SHAPES_FILE: Path
 CHECKS_DIR: Path
 DERIVE_DIR: Path
-FACTS_VIEW_FILE: Path
+SET_ASIDE_FILE: Path
 CONTEXT_FILE: Path
 GRAPH_DATA_DIR: Path
 BUILD_DIR: Path

@@ -170,6 +170,31 @@ class Dataset:
             self.inner.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self._name(name))
         return data.count(b"\n")
 
+    def set_aside(self, text: str, source: str | None, *, label: str = "query") -> Any:
+        """Remove from the default graph the triples of CONSTRUCT *text* run on graph *source*; return them,
+        for :meth:`put_back`. Used to hide the claims from the established rules without copying the rest."""
+        if self.engine == "rdflib":
+            found = self.construct(text, source, label=label)
+            for triple in found:
+                self.inner.remove(triple, self.graph(None))
+            return found
+        import pyoxigraph as ox
+
+        data = ox.serialize(self._query(text, source, label), format=ox.RdfFormat.N_TRIPLES) or b""
+        default = ox.DefaultGraph()
+        for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+            self.inner.remove(ox.Quad(q.subject, q.predicate, q.object, default))
+        return data
+
+    def put_back(self, aside: Any, name: str | None) -> None:
+        """Add triples returned by :meth:`set_aside` to graph *name* again."""
+        if self.engine == "rdflib":
+            self.add(aside, name)
+        elif aside:
+            import pyoxigraph as ox
+
+            self.inner.bulk_load(aside, format=ox.RdfFormat.N_TRIPLES, to_graph=self._name(name))
+
     def load_file(self, path: Any, *names: str | None) -> None:
         """Load an RDF file (by suffix) into each graph in *names*, by the store's own loader, in slices."""
         from kg.graph.stores import load_file

@@ -16,20 +16,19 @@ from rdflib.namespace import XSD
 from kg import paths
 from kg.dates import edtf_span
 from kg.errors import InvalidDataError
-from kg.namespaces import BASE, MT
+from kg.namespaces import MT
 
-__all__ = ["DATE_BOUND_PROPERTIES", "FACTS_VIEW", "LAYER_PREFIXES", "alleged_only", "date_bound_triples", "date_bounds",
+__all__ = ["DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "SET_ASIDE_NAME", "alleged_only", "date_bound_triples", "date_bounds",
            "derive_layers", "rule_files", "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
 LAYER_PREFIXES = {"established-": "established", "alleged-": "alleged"}
 
 
-#: The named graph the established rules read: the build without its claims (``ontology/derive/facts-view.rq``
-#: writes it; :func:`derive_layers` drops it when the rules have run).
-FACTS_VIEW = BASE + "graph/facts-view"
-#: The derivation file that makes the facts view (read before the rules, not one of them).
-FACTS_VIEW_NAME = "facts-view"
+#: The derivation file naming what established rules must not read (read before those rules, not one of them).
+SET_ASIDE_NAME = "set-aside-for-facts"
+#: Every triple of a graph (to set a whole layer aside).
+EVERYTHING = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 #: The date bounds :func:`date_bounds` writes for every ``mt:edtf`` (earliest begin, latest begin,
 #: earliest end, latest end): derived, so a data file may not type them (the loader refuses).
@@ -62,7 +61,7 @@ def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
     from kg.sparql import registry
 
     found = []
-    for path in (f.path for f in registry.files("derivation", directory) if f.name != FACTS_VIEW_NAME):
+    for path in (f.path for f in registry.files("derivation", directory) if f.name != SET_ASIDE_NAME):
         layer = next((lay for pre, lay in LAYER_PREFIXES.items() if path.name.startswith(pre)), None)
         if layer is None:
             raise InvalidDataError(f"{path}: a derivation rule's name must start with one of {sorted(LAYER_PREFIXES)}")
@@ -105,28 +104,31 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     """Add the date bounds and the ``established`` and ``alleged`` layers to *kg*'s dataset.
 
     Everything happens in the one store the build lives in (:class:`kg.graph.dataset.Dataset`): the rules'
-    answers go straight back into it, in the engine's own terms, and nothing is copied into a second
-    engine. Established rules read the facts view (``ontology/derive/facts-view.rq``, a named graph made
-    and dropped here); alleged rules read everything. Rules run in name order and each one's triples
-    join what the next rules read, so a later rule can build on an earlier one (co-defendants read
-    mt:defendantIn) instead of re-joining statements.
+    answers go straight back into it, in the engine's own terms, and nothing is copied into a second engine.
+    Rules run in name order (the alleged ones first) and each one's triples join what the next rules read,
+    so a later rule can build on an earlier one (co-defendants read mt:defendantIn). Alleged rules read
+    everything. Established rules read the facts view: the build with the claims and the alleged layer set
+    aside (``ontology/derive/set-aside-for-facts.rq``), which are put back when the rules have run. Setting a
+    few thousand triples aside costs far less than copying a million joined triples into a view.
     """
     from kg.graph.stores import LAYER_GRAPHS
 
     dataset = kg.dataset
     dates = date_bound_triples(kg.graph, kg.file_of)
     dataset.add_rdflib(dates, None, LAYER_GRAPHS["curated"])
-    dataset.add_construct(paths.FACTS_VIEW_FILE.read_text(encoding="utf-8"), None, FACTS_VIEW,
-                          label=str(paths.FACTS_VIEW_FILE))
+    aside = None
     for layer, path in rule_files():
         text = path.read_text(encoding="utf-8")
         if layer == "established":
-            dataset.add_construct(text, FACTS_VIEW, FACTS_VIEW, LAYER_GRAPHS["established"], label=str(path))
+            if aside is None:
+                aside = [dataset.set_aside(paths.SET_ASIDE_FILE.read_text(encoding="utf-8"), None,
+                                           label=str(paths.SET_ASIDE_FILE)),
+                         dataset.set_aside(EVERYTHING, LAYER_GRAPHS["alleged"], label="the alleged layer")]
+            dataset.add_construct(text, None, None, LAYER_GRAPHS["established"], label=str(path))
         else:
             dataset.add_construct(text, None, None, LAYER_GRAPHS["alleged"], label=str(path))
-    dataset.drop(FACTS_VIEW)
-    # the alleged rules (named first) have run: they never read these
-    dataset.add_construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", LAYER_GRAPHS["established"], None)
+    for data in aside or []:
+        dataset.put_back(data, None)
     if progress:
         progress(
             f"derived {len(set(dates))} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
