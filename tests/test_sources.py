@@ -106,6 +106,22 @@ def test_a_source_without_a_tier_counts_once_under_no_tier(works_kg, tmp_path: P
         assert after == before, f"{measure}: the untiered source leaked into a tier"
 
 
+def test_the_audit_counts_book_citations_without_page_or_chapter(works_kg, tmp_path: Path):
+    def incomplete(kg):
+        return {r["item"]: int(r["count"]) for r in run_query(kg, "sources-summary").records()
+                if r["measure"] == "incomplete citations"}
+
+    assert "book cited without page or chapter" not in incomplete(works_kg)  # t-book-p12 gives its page
+    (tmp_path / "works.ttl").write_text(WORKS + """
+src:t-book-somewhere a mt:Source , bibo:DocumentPart ; dcterms:isPartOf src:t-book ;
+    bibo:locator "reader page 7 of a reading site" .
+st:t-death-book a mt:Death ; mt:person person:boris-beta ; mt:edtf "1937" ; mt:status mt:Established ;
+    prov:wasDerivedFrom src:t-book-somewhere .
+""", encoding="utf-8")
+    kg = load([paths.ONTOLOGY_FILE, FIXTURE, tmp_path / "works.ttl"])
+    assert incomplete(kg)["book cited without page or chapter"] == 1
+
+
 def test_tables_show_citations_not_source_iris(works_kg):
     index = citation_links(works_kg)
     person = run_query(works_kg, "person", {"person": "person:boris-beta"})
