@@ -502,8 +502,6 @@ class Checked:
 
 
 _STRIP = re.compile(SPARQL_OPAQUE)
-#: rdflib's parser (pyparsing) is not thread-safe: concurrent parses fail with nonsense errors.
-_PARSER_LOCK = threading.Lock()
 
 
 def remote_keywords(text: str, *, update: bool) -> list[str]:
@@ -544,36 +542,21 @@ def _check(text: str, update: bool) -> Checked:
     counts. ``\\u`` escapes are refused: SPARQL expands them before parsing, so ``\\u0053ERVICE`` is
     ``SERVICE`` to one reader and not to another.
     """
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    from rdflib.plugins.sparql.parserutils import CompValue
+    from kg.sparql.safety import parse, remote_features
 
     if not text.strip():
         raise Refused(400, f"the {'update' if update else 'query'} is empty")
     if re.search(r"\\[uU]", text):
         raise Refused(400, "\\u and \\U escapes are not accepted here; write the character itself")
     try:
-        with _PARSER_LOCK:
-            parsed = parseUpdate(text) if update else parseQuery(text)[1]
+        parsed = parse(text, update=update)
     except Exception as exc:
         line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
         where = f" at line {line}, column {col}" if line else ""
         what = "SPARQL Update" if update else "SPARQL query"
         raise Refused(400, f"{what} syntax error{where}: {getattr(exc, 'msg', None) or exc}") from None
     found: set[str] = set(remote_keywords(text, update=update))
-
-    def walk(node: Any) -> None:
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                found.add("SERVICE")
-            elif node.name == "Load":
-                found.add("LOAD")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
-            for value in node:
-                walk(value)
-
-    walk(parsed)
+    found |= {feature.split()[0] for feature in remote_features(parsed)}  # the walker kg query uses too
     return Checked("Update" if update else parsed.name, tuple(sorted(found, reverse=True)))
 
 

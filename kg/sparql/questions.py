@@ -351,7 +351,7 @@ def _bindings(graph: Graph, question: Question, params: Mapping[str, str]) -> di
 
 def _remote_features(algebra: Any) -> list[str]:
     """Return what in a prepared query would read other graphs or reach other hosts (SERVICE, FROM)."""
-    from rdflib.plugins.sparql.parserutils import CompValue
+    from kg.sparql.safety import remote_features
 
     found: list[str] = []
     for clause in algebra.get("datasetClause") or []:
@@ -360,19 +360,7 @@ def _remote_features(algebra: Any) -> list[str]:
             found.append(f"FROM NAMED <{named}>")
         else:
             found.append(f"FROM <{clause.get('default')}>")
-
-    def walk(node: Any) -> None:
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                found.append(f"SERVICE <{node.get('term')}>")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
-
-    walk(algebra)
-    return found
+    return found + remote_features(algebra)  # the walker the server's gateway uses too
 
 
 def _shipped(question: Question) -> bool:
@@ -390,8 +378,11 @@ def _prepare(question: Question, *, allow_remote: bool = False) -> Any:
                  re.sub(r"(?m)^\s*(#.*|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*$", "", question.text), re.I):
         raise QuerySyntaxError(f"{question.path or question.name}: SPARQL Update (INSERT, DELETE, LOAD, DROP …) is not "
                                "accepted here: questions only read the graph")
+    from kg.sparql.safety import PARSER_LOCK
+
     try:
-        prepared = prepareQuery(question.text, initNs=ns)
+        with PARSER_LOCK:  # one parse at a time, shared with the server's gateway
+            prepared = prepareQuery(question.text, initNs=ns)
     except Exception as exc:
         line, col = getattr(exc, "lineno", None), getattr(exc, "col", None)
         where = f" at line {line}, column {col}" if line else ""
