@@ -14,9 +14,12 @@ def test_every_public_name_resolves():
 
 
 def test_functions_are_not_shadowed_by_their_modules():
-    for module in ("loader", "validation", "exports", "builder", "queries", "network", "render", "notebook"):
+    for module in ("graph", "sparql", "display", "outputs", "server", "graph.loader", "graph.validation",
+                   "outputs.exports", "outputs.builder", "sparql.questions", "display.network", "display.render",
+                   "display.notebook"):
         importlib.import_module(f"kg.{module}")
-    for name in ("load", "validate", "export", "build", "run_query", "project", "render_network"):
+    # kg.views is the network views function: its subpackage is kg.display so that importing it cannot shadow it
+    for name in ("load", "validate", "export", "build", "run_query", "project", "render_network", "views"):
         assert callable(getattr(kg, name)) and not isinstance(getattr(kg, name), type(kg)), name
 
 
