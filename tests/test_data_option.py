@@ -102,3 +102,37 @@ def test_a_persistent_store_keeps_the_data_and_rebuilds_when_it_changes(person_f
     changed = kg.load(store=store, data=[person_file], progress=said.append)
     assert not any("reused" in m for m in said)
     assert [r["label"] for r in run_query(changed, "people", {"name": "Zzyxov"}).records()] == ["Iwan Zzyxov"]
+
+
+def test_a_persistent_store_joined_with_n_triples_is_built_in_place(tmp_path: Path):
+    """A user's N-Triples goes into oxigraph:PATH without being staged in memory; the result is the memory build's."""
+    records = tmp_path / "records.nt"
+    person = f'<{PERSON}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{MT}Person> .\n'
+    records.write_text(person + f'<{PERSON}> <{RDFS}label> "Ivan Zzyxov"@en .\n', encoding="utf-8")
+    store = f"oxigraph:{tmp_path / 'ox'}"
+    said: list[str] = []
+    built = kg.load(store=store, data=[records])
+    assert set(built.graph) == set(kg.load(data=[records]).graph)
+    assert [r["label"] for r in run_query(built, "people", {"name": "Zzyxov"}).records()] == ["Ivan Zzyxov"]
+    kg.load(store=store, data=[records], progress=said.append)
+    assert any("reused" in m for m in said)
+    records.write_text(person + f'<{PERSON}> <{RDFS}label> "Iwan Zzyxov"@en .\n', encoding="utf-8")
+    rebuilt = kg.load(store=store, data=[records])
+    assert [r["label"] for r in run_query(rebuilt, "people", {"name": "Zzyxov"}).records()] == ["Iwan Zzyxov"]
+    assert set(rebuilt.graph) == set(kg.load(data=[records]).graph), "the old build's triples are gone"
+
+
+def test_a_bad_line_in_n_triples_data_leaves_the_persistent_store_as_it_was(tmp_path: Path):
+    records = tmp_path / "records.nt"
+    records.write_text(f'<{PERSON}> <{RDFS}label> "Ivan Zzyxov"@en .\n', encoding="utf-8")
+    store = f"oxigraph:{tmp_path / 'ox'}"
+    kg.load(store=store, data=[records])
+    from kg.graph.stores import open_oxigraph
+
+    inner = open_oxigraph(tmp_path / "ox")
+    before = {str(q) for q in inner}
+    records.write_text(f'<{PERSON}> <{RDFS}label> "Ivan Zzyxov"@en .\n<{PERSON}> <{RDFS}label> "1936-02-30"^^'
+                       '<http://www.w3.org/2001/XMLSchema#date> .\n', encoding="utf-8")
+    with pytest.raises(DataSyntaxError, match=r"records\.nt.*line 2|records\.nt:2"):
+        kg.load(store=store, data=[records])
+    assert {str(q) for q in inner} == before, "the file was refused before the old build was cleared"

@@ -141,7 +141,14 @@ def load(
             origin.setdefault(triple[0].value, path)
             if check and triple[1].value in written_by_build:
                 refuse_derived(path, next(_as_rdflib([triple])))
-    dataset = Dataset.for_engine(engine)
+    # A persistent store joined with a user's N-Triples is built in place: a file of 10^7 triples cannot be
+    # staged in memory first. The files were all checked above, before the old build is cleared.
+    direct = spec.kind == "oxigraph" and bool(streamed)
+    if direct:
+        dataset = Dataset.oxigraph(stores.open_oxigraph(spec.location))
+        _clear_build(dataset.inner)
+    else:
+        dataset = Dataset.for_engine(engine)
     for layer in ("ontology", "curated"):
         triples = [t for path, found in read if in_ontology[path] == (layer == "ontology") for t in found]
         dataset.add(triples if engine == "oxigraph" else _as_rdflib(triples), None, stores.LAYER_GRAPHS[layer])
@@ -156,7 +163,9 @@ def load(
         from kg.graph.derive import derive_layers
 
         derive_layers(kg, progress=progress)
-    if spec.kind == "oxigraph":
+    if direct:
+        _finish_build(dataset.inner, stamp)
+    elif spec.kind == "oxigraph":
         _write_build(kg, spec, stamp)
         if progress:
             progress(f"wrote the build to {spec}")
@@ -217,25 +226,40 @@ def _write_build(kg: KnowledgeGraph, spec: Any, stamp: str) -> None:
     exports). Other triples loaded into the default graph (e.g. person records) stay, unless the old
     build held the very same triple.
     """
-    import pyoxigraph as ox
-
     from kg.graph import stores
     from kg.graph.dataset import Dataset
 
     inner = stores.open_oxigraph(spec.location)
+    _clear_build(inner)
+    inner.bulk_extend(list(kg.dataset.inner.quads_for_pattern(None, None, None, None)))  # type: ignore[union-attr]
+    _finish_build(inner, stamp)
+    views = _views(Dataset.oxigraph(inner), kg.files)
+    kg.graph, kg.layers, kg.dataset = views.graph, views.layers, views.dataset
+
+
+def _clear_build(inner: Any) -> None:
+    """Remove the previous build (its layer graphs, their triples in the default graph, its fingerprint)."""
+    import pyoxigraph as ox
+
+    from kg.graph import stores
+
     default = ox.DefaultGraph()
-    old = [q for iri in stores.LAYER_GRAPHS.values()
-           for q in inner.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
-    for q in old:
-        inner.remove(ox.Quad(q.subject, q.predicate, q.object, default))
+    for iri in stores.LAYER_GRAPHS.values():
+        for q in list(inner.quads_for_pattern(None, None, None, ox.NamedNode(iri))):
+            inner.remove(ox.Quad(q.subject, q.predicate, q.object, default))
     for iri in [*stores.LAYER_GRAPHS.values(), stores.BUILD_GRAPH]:
         inner.remove_graph(ox.NamedNode(iri))
-    inner.extend(list(kg.dataset.inner.quads_for_pattern(None, None, None, None)))  # type: ignore[union-attr]
+
+
+def _finish_build(inner: Any, stamp: str) -> None:
+    """Write the fingerprint that lets the next run reuse this build, and flush the store to disk."""
+    import pyoxigraph as ox
+
+    from kg.graph import stores
+
     inner.add(ox.Quad(ox.NamedNode(stores.BUILD_GRAPH), ox.NamedNode(stores.FINGERPRINT), ox.Literal(stamp),
                       ox.NamedNode(stores.BUILD_GRAPH)))
     inner.flush()
-    views = _views(Dataset.oxigraph(inner), kg.files)
-    kg.graph, kg.layers, kg.dataset = views.graph, views.layers, views.dataset
 
 
 def _remote(spec: object) -> KnowledgeGraph:
