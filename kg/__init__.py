@@ -39,6 +39,7 @@ _EXPORTS = {
     "load": "graph.loader",
     "KnowledgeGraph": "graph.loader",
     "data_files": "graph.loader",
+    "Dataset": "graph.dataset",
     "validate": "graph.validation",
     "ValidationReport": "graph.validation",
     "list_questions": "sparql.questions",

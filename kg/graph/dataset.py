@@ -19,10 +19,10 @@ Oxigraph a rule's answer goes from the query engine to the bulk loader as N-Trip
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.namespaces import DATA_PREFIXES, bind_prefixes
@@ -123,15 +123,6 @@ class Dataset:
                                        identifier=URIRef(name) if name else DATASET_DEFAULT_GRAPH_ID))
             self._views[name] = view
         return view
-
-    # -- terms --------------------------------------------------------------------------------
-    def term(self, node: Any) -> Any:
-        """Return the engine's term for an rdflib term (a no-op on rdflib)."""
-        if self.engine == "rdflib":
-            return node
-        from kg.graph.terms import to_ox
-
-        return to_ox(node)
 
     def _name(self, name: str | None) -> Any:
         if self.engine == "rdflib":
@@ -260,14 +251,5 @@ class Dataset:
         except SyntaxError as exc:
             raise QuerySyntaxError(f"SPARQL syntax error in {label}: {exc}") from None
 
-    def values(self, predicate: URIRef, name: str | None = None) -> list[tuple[Any, Literal]]:
-        """Return ``(subject, object)`` of every triple with *predicate* in graph *name*, as rdflib terms."""
-        return list(self.graph(name).subject_objects(predicate))
-
     def size(self, name: str | None = None) -> int:
         return len(self.graph(name))
-
-
-def layer_views(dataset: Dataset, layers: Mapping[str, str]) -> dict[str, Graph]:
-    """Return ``{layer: Graph}`` for the named graphs *layers* (name -> graph IRI) of *dataset*."""
-    return {layer: dataset.graph(iri) for layer, iri in layers.items()}
