@@ -197,3 +197,22 @@ def test_a_bound_parameter_is_pushed_into_the_sub_queries_that_project_it():
     # the outer group and the sub-query projecting ?t plainly; not the alias, not the one without ?t
     assert bound.count("VALUES (?t) { (<urn:trial>) }") == 2
     assert "WHERE { VALUES (?t) { (<urn:trial>) } ?y <urn:q> ?t }" in bound
+
+
+@pytest.mark.parametrize("name", ["set-aside-for-facts.rq", "established-defendant-in.rq"])
+def test_a_changed_derivation_file_rebuilds_the_store(tmp_path, data_copy, monkeypatch, name):
+    """Every derivation file is part of a build's fingerprint, the set-aside file as much as the rules."""
+    from kg.graph.loader import data_files
+
+    monkeypatch.setenv("KG_ROOT", str(data_copy))
+    location = tmp_path / "store"
+    files = data_files(data_copy / "ontology", data_copy / "graph_data")
+    load(files, store=f"oxigraph:{location}")
+    said: list[str] = []
+    load(files, store=f"oxigraph:{location}", progress=said.append)
+    assert any("reused" in m for m in said)
+    rule = data_copy / "ontology" / "derive" / name
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    said.clear()
+    load(files, store=f"oxigraph:{location}", progress=said.append)
+    assert not any("reused" in m for m in said)

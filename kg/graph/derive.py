@@ -18,7 +18,7 @@ from kg.dates import edtf_span
 from kg.errors import InvalidDataError
 from kg.namespaces import MT
 
-__all__ = ["DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "SET_ASIDE_NAME", "alleged_only", "date_bound_triples", "date_bounds",
+__all__ = ["DATE_BOUND_PROPERTIES", "LAYER_PREFIXES", "SET_ASIDE_NAME", "alleged_only", "date_bounds",
            "derive_layers", "rule_files", "rule_predicates"]
 
 #: Which layer a rule file feeds, by the start of its name.
@@ -69,19 +69,13 @@ def rule_files(directory: Path | None = None) -> list[tuple[str, Path]]:
     return found
 
 
-def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda _n: None) -> Graph:
-    """Return a graph of ``xsd:date`` bounds for every ``mt:edtf`` value.
+def date_bounds(graph: Graph, file_of: Callable[[object], Path | None] = lambda _n: None) -> list[tuple]:
+    """Return the ``xsd:date`` bound triples of every ``mt:edtf`` value, each once.
 
     ``mt:earliest``/``mt:latest`` bound the whole date or interval; ``mt:beginLatest``/``mt:endEarliest``
-    bound the part that is certain (what an alibi must cover).
+    bound the part that is certain (what an alibi must cover). A list, not a graph: derivation hands it to
+    the store in one write (:meth:`kg.graph.dataset.Dataset.add_rdflib`).
     """
-    out = Graph()
-    out.addN((s, p, o, out) for s, p, o in date_bound_triples(graph, file_of))
-    return out
-
-
-def date_bound_triples(graph: Graph, file_of: Callable[[object], Path | None] = lambda _n: None) -> list[tuple]:
-    """Return the triples of :func:`date_bounds` as a list (what derivation adds to the store directly)."""
     out = []
     properties = DATE_BOUND_PROPERTIES
     days: dict[object, Literal] = {}
@@ -97,7 +91,7 @@ def date_bound_triples(graph: Graph, file_of: Callable[[object], Path | None] = 
                 if literal is None:
                     literal = days[day] = Literal(day, datatype=XSD.date)
                 out.append((statement, prop, literal))
-    return out
+    return list(dict.fromkeys(out))
 
 
 def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +108,7 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
     from kg.graph.stores import LAYER_GRAPHS
 
     dataset = kg.dataset
-    dates = date_bound_triples(kg.graph, kg.file_of)
+    dates = date_bounds(kg.graph, kg.file_of)
     dataset.add_rdflib(dates, None, LAYER_GRAPHS["curated"])
     aside = None
     for layer, path in rule_files():
@@ -131,6 +125,6 @@ def derive_layers(kg, *, progress=None) -> None:  # type: ignore[no-untyped-def]
         dataset.put_back(data, None)
     if progress:
         progress(
-            f"derived {len(set(dates))} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
+            f"derived {len(dates)} date bounds, {dataset.size(LAYER_GRAPHS['established'])} established and "
             f"{dataset.size(LAYER_GRAPHS['alleged'])} alleged triples"
         )

@@ -86,7 +86,7 @@ def load(
     With ``derive=True`` (the default) the build also computes date bounds and the established and
     alleged layers (see :mod:`kg.graph.derive`), so every caller — CLI, notebook, tests — sees the same graph.
 
-    *store* says where the graph lives (see :mod:`kg.stores`): ``memory`` (one in-process Oxigraph
+    *store* says where the graph lives (see :mod:`kg.graph.stores`): ``memory`` (one in-process Oxigraph
     store, the default; ``KG_ENGINE=rdflib`` puts it in rdflib's pure-Python store instead, the
     reference the tests compare against), ``oxigraph:PATH`` (a persistent Oxigraph store: the build is
     written there, and reused without parsing while the files are unchanged) or ``sparql:URL`` (a
@@ -186,10 +186,11 @@ def _fingerprint(files: list[Path], derive: bool) -> str:
     """Return a digest of what a build depends on: the files, the derivation rules, ``derive``."""
     import hashlib
 
-    from kg.graph.derive import rule_files
+    from kg.sparql import registry
 
     digest = hashlib.sha256(f"derive={derive}\n".encode())
-    for path in [*files, *(p for _layer, p in rule_files())]:
+    # every derivation file: the rules and the file naming what they must not read (set-aside-for-facts.rq)
+    for path in [*files, *(f.path for f in registry.files("derivation"))]:
         digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -61,49 +61,48 @@ def read_data_file(path: Path) -> list[tuple[Any, Any, Any]]:
     are parsed by Oxigraph, whose errors carry the line. Blank nodes are renamed, so two files that
     both say ``_:b1`` do not merge their nodes. JSON-LD contexts are never fetched from the network.
     """
-    import pyoxigraph as ox
+    fmt = _data_format(path)
+    return read_turtle(path) if fmt == "TURTLE" else list(_parsed(path, fmt))
 
+
+#: Suffixes of the line-based formats that :func:`check_data_file` checks as they stream and the store loads in
+#: slices (one statement per line), instead of reading them into a list.
+STREAMED_SUFFIXES = frozenset({".nt"})
+
+
+def check_data_file(path: Path) -> None:
+    """Check a user's N-Triples file (``--data``) as Oxigraph streams it, keeping nothing in memory.
+
+    The same refusals as :func:`check_triples`, with the file and the line; a syntax error names its line.
+    The triples are loaded afterwards by the store's own loader (:func:`kg.graph.stores.load_file`).
+    """
+    check_triples(path, _parsed(path, _data_format(path)))
+
+
+def _data_format(path: Path) -> str:
+    """Return Oxigraph's name of the format of ``--data`` file *path*, or refuse a missing file or suffix."""
     if not path.is_file():
         raise DataSyntaxError(path, None, "no such file (given with --data)")
     fmt = DATA_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataSyntaxError(path, None, f"cannot tell the RDF format from the suffix {path.suffix!r}; "
                               f"name the file {', '.join(sorted(DATA_FORMATS))}")
-    if fmt == "TURTLE":
-        return read_turtle(path)
-    try:
-        quads = ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt), base_iri=path.resolve().as_uri(),
-                         rename_blank_nodes=True)
-        return [(q.subject, q.predicate, q.object) for q in quads]
-    except SyntaxError as exc:
-        raise DataSyntaxError(path, exc.lineno, f"{fmt.replace('_', '-')} syntax error: {exc.msg}") from None
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataSyntaxError(path, None, f"cannot be read as {fmt.replace('_', '-')}: {exc}") from None
+    return fmt
 
 
-#: Suffixes of the line-based formats that :func:`check_data_file` checks as they stream and the store loads in
-#: slices (one statement per line), instead of reading them into a list.
-STREAMED_SUFFIXES = frozenset({".nt", ".nq"})
-
-
-def check_data_file(path: Path) -> None:
-    """Check a user's N-Triples/N-Quads file (``--data``) as Oxigraph streams it, keeping nothing in memory.
-
-    The same refusals as :func:`check_triples`, with the file and the line; a syntax error names its line.
-    The triples are loaded afterwards by the store's own loader (:func:`kg.graph.stores.load_file`).
-    """
+def _parsed(path: Path, fmt: str) -> Iterator[tuple[Any, Any, Any]]:
+    """Yield the triples of *path* as Oxigraph streams them; a parse error names the file and the line."""
     import pyoxigraph as ox
 
-    if not path.is_file():
-        raise DataSyntaxError(path, None, "no such file (given with --data)")
-    fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() == ".nq" else ox.RdfFormat.N_TRIPLES
+    name = fmt.replace("_", "-")
     try:
-        quads = ox.parse(path=str(path), format=fmt)
-        check_triples(path, ((q.subject, q.predicate, q.object) for q in quads))
+        for q in ox.parse(path=str(path), format=getattr(ox.RdfFormat, fmt), base_iri=path.resolve().as_uri(),
+                          rename_blank_nodes=True):
+            yield q.subject, q.predicate, q.object
     except SyntaxError as exc:
-        raise DataSyntaxError(path, exc.lineno, f"{fmt.name.replace('_', '-')} syntax error: {exc.msg}") from None
+        raise DataSyntaxError(path, exc.lineno, f"{name} syntax error: {exc.msg}") from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise DataSyntaxError(path, None, f"cannot be read: {exc}") from None
+        raise DataSyntaxError(path, None, f"cannot be read as {name}: {exc}") from None
 
 
 def read_turtle(path: Path) -> list[tuple[Any, Any, Any]]:
@@ -146,7 +145,7 @@ MAX_LITERAL = 1_000_000
 
 class _LiteralWarnings:
     """A logging filter that drops rdflib's "Failed to convert Literal" warnings (with their traceback):
-    :func:`_checked` reports the same values as errors naming the file and line."""
+    :func:`check_triples` reports the same values as errors naming the file and line."""
 
     def filter(self, record: object) -> bool:
         message = str(getattr(record, "msg", ""))

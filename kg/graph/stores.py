@@ -30,7 +30,7 @@ from kg.errors import StoreError
 from kg.namespaces import BASE
 
 __all__ = ["BUILD_GRAPH", "FINGERPRINT", "LAYER_GRAPHS", "StoreError", "StoreSpec", "graph_to_memory", "is_remote",
-           "load_file", "open_graph", "open_oxigraph", "parse_spec"]
+           "load_file", "load_into", "open_graph", "open_oxigraph", "parse_spec"]
 
 #: Named graphs that hold each layer of a build in an Oxigraph store or on an endpoint that
 #: ``kg push`` wrote to; the default graph holds the whole build (every layer together).
@@ -134,56 +134,75 @@ LOAD_SLICE = 1_000_000
 
 
 def load_file(graph: Graph, path: str | os.PathLike[str]) -> int:
-    """Add the triples of the RDF file *path* to *graph*; return how many triples *graph* gained.
+    """Add the triples of the RDF file *path* to *graph*; return how many triples the store gained.
 
     The way in depends on the store, so that joining person-level data (Memorial-scale files of tens
-    of millions of triples) to the build takes the fastest path that gives the same graph: an Oxigraph
-    store (the default, or ``oxigraph:PATH``) is filled by Oxigraph's parser in slices of
-    :data:`LOAD_SLICE` triples, each written without a transaction log (``bulk_extend``), so memory
-    stays bounded by one slice whatever the file's size (one ``bulk_load`` of 5x10^7 triples peaked at
-    22.8 GB); rdflib's memory store is filled by rdflib's parser. The format follows the file suffix.
-    A syntax error stops the load where it is found; the slices before it stay loaded.
+    of millions of triples) takes the fastest path that gives the same graph: an Oxigraph store (the
+    default, or ``oxigraph:PATH``) is filled by :func:`load_into`, in slices; rdflib's memory store is
+    filled by rdflib's parser. The format follows the file suffix.
+    """
+    from oxrdflib.store import OxigraphStore
+
+    path = Path(path)
+    rdflib_format, _ox_name = _file_format(path)
+    if is_remote(graph):
+        raise StoreError("a remote endpoint is filled with `kg push`, not by loading a file into it")
+    if isinstance(graph.store, OxigraphStore):
+        import pyoxigraph as ox
+
+        named = graph.identifier != DATASET_DEFAULT_GRAPH_ID
+        return load_into(graph.store._inner, path, [ox.NamedNode(str(graph.identifier)) if named else ox.DefaultGraph()])
+    before = len(graph)
+    graph.parse(str(path), format=rdflib_format)
+    return len(graph) - before
+
+
+def load_into(store: Any, path: str | os.PathLike[str], targets: list[Any]) -> int:
+    """Load the RDF file *path* into each graph of *targets* of the pyoxigraph *store*; return the quads gained.
+
+    The file is read once, in slices of :data:`LOAD_SLICE` statements, and each slice is written to every
+    target without a transaction log, so memory stays bounded by one slice whatever the file's size (one
+    ``bulk_load`` of 5x10^7 triples peaked at 22.8 GB). N-Triples slices are lines handed to the bulk
+    loader whole (parsed in Rust); other formats are parsed by Oxigraph and written slice by slice.
+    A syntax error stops the load where it is found, naming the line; the slices before it stay loaded.
     """
     import itertools
 
     import pyoxigraph as ox
-    from oxrdflib.store import OxigraphStore
 
     path = Path(path)
+    _rdflib_format, ox_name = _file_format(path)
+    fmt = getattr(ox.RdfFormat, ox_name)
+    before = len(store)  # Oxigraph counts in Rust (0.1 s at 10^6); len(graph) walks oxrdflib (5 s)
+    try:
+        if ox_name in {"N_TRIPLES", "N_QUADS"}:
+            done = 0
+            with path.open("rb") as lines:
+                while chunk := list(itertools.islice(lines, LOAD_SLICE)):
+                    data = b"".join(chunk)
+                    for target in targets:
+                        try:
+                            store.bulk_load(data, format=fmt, to_graph=target)
+                        except SyntaxError as exc:
+                            raise StoreError(f"{path}:{done + (exc.lineno or 1)}: {exc.msg}") from None
+                    done += len(chunk)
+        else:
+            quads = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
+            while chunk := list(itertools.islice(quads, LOAD_SLICE)):
+                store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, target)
+                                   for target in targets for q in chunk])
+    except SyntaxError as exc:
+        raise StoreError(f"{path}: {exc}") from None
+    return len(store) - before
+
+
+def _file_format(path: Path) -> tuple[str, str]:
+    """Return rdflib's and Oxigraph's names of the format of *path* (by suffix), or refuse it."""
     if path.suffix.lower() not in _FILE_FORMATS:
         raise StoreError(f"{path}: unknown RDF file suffix; use one of {', '.join(sorted(_FILE_FORMATS))}")
     if not path.is_file():
         raise StoreError(f"{path}: no such file")
-    rdflib_format, ox_name = _FILE_FORMATS[path.suffix.lower()]
-    if is_remote(graph):
-        raise StoreError("a remote endpoint is filled with `kg push`, not by loading a file into it")
-    if isinstance(graph.store, OxigraphStore):
-        store = graph.store._inner
-        target = ox.DefaultGraph() if graph.identifier == DATASET_DEFAULT_GRAPH_ID else ox.NamedNode(str(graph.identifier))
-        fmt = getattr(ox.RdfFormat, ox_name)
-        before = len(store)  # Oxigraph counts in Rust (0.1 s at 10^6); len(graph) walks oxrdflib (5 s)
-        try:
-            if ox_name in {"N_TRIPLES", "N_QUADS"}:
-                # one statement per line: slices of lines go to the bulk loader whole (parsed in Rust)
-                done = 0
-                with path.open("rb") as lines:
-                    while chunk := list(itertools.islice(lines, LOAD_SLICE)):
-                        try:
-                            store.bulk_load(b"".join(chunk), format=fmt, to_graph=target)
-                        except SyntaxError as exc:
-                            line = done + (exc.lineno or 1)
-                            raise StoreError(f"{path}:{line}: {exc.msg}") from None
-                        done += len(chunk)
-            else:
-                quads = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
-                while chunk := list(itertools.islice(quads, LOAD_SLICE)):
-                    store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, target) for q in chunk])
-        except SyntaxError as exc:
-            raise StoreError(f"{path}: {exc}") from None
-        return len(store) - before
-    before = len(graph)
-    graph.parse(str(path), format=rdflib_format)
-    return len(graph) - before
+    return _FILE_FORMATS[path.suffix.lower()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +221,7 @@ def graph_to_memory(graph: Graph, *, named: str | None = None) -> Graph:
 
     out = bind_prefixes(Graph())
     where = f"GRAPH <{named}> {{ ?s ?p ?o }}" if named else "?s ?p ?o"
-    target = oxigraph_target(graph, build=False)
+    target = oxigraph_target(graph)
     if target is not None:
         import pyoxigraph as ox
 

@@ -123,7 +123,7 @@ def _check_violations(kg: KnowledgeGraph, checks: Iterable[Path]) -> list[Violat
     found = []
     for path in checks:
         rule = path.stem
-        # On Oxigraph (kg.stores): rdflib's engine does not reorder joins, and the checks join a lot.
+        # On Oxigraph (kg.sparql.engine): rdflib's engine does not reorder joins, and the checks join a lot.
         for row in query(kg.graph, path.read_text(encoding="utf-8"), name=str(path)).records():
             focus = row["focus"]
             file = kg.file_of(focus)

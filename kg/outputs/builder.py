@@ -56,7 +56,7 @@ def build(
 ) -> BuildResult:
     """Return the result of a full build into *out_dir* (default ``build/``).
 
-    *store* is where the graph lives while it is built (see :mod:`kg.stores`); the outputs are the same.
+    *store* is where the graph lives while it is built (see :mod:`kg.graph.stores`); the outputs are the same.
     *data* names a user's own RDF files joined to the curated graph (see :func:`kg.graph.loader.load`).
 
     Nothing is written unless the graph validates, and every file is written atomically, so a failed

@@ -1,7 +1,7 @@
 """Serve the built graph as a SPARQL 1.1 endpoint: a real Oxigraph server behind a default-deny gateway.
 
 ``kg serve`` writes the build (the whole graph in the default graph, each layer in its named graph,
-see :data:`kg.stores.LAYER_GRAPHS`) into an Oxigraph folder with ``oxigraph load``, then runs the
+see :data:`kg.graph.stores.LAYER_GRAPHS`) into an Oxigraph folder with ``oxigraph load``, then runs the
 ``oxigraph`` server shipped by the ``oxigraph`` package on PyPI on a private address, and answers the
 public port itself.
 
@@ -95,13 +95,14 @@ def write_dataset(kg: Any, location: Path) -> int:
         shutil.rmtree(location)
     location.parent.mkdir(parents=True, exist_ok=True)
 
-    def quads(graph: Any, name: Any) -> list[Any]:
-        return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in graph_to_memory(graph)]
-
-    all_quads = quads(kg.graph, ox.DefaultGraph())
-    for layer, iri in LAYER_GRAPHS.items():
-        if layer in kg.layers:
-            all_quads += quads(kg.layers[layer], ox.NamedNode(iri))
+    names = [ox.DefaultGraph(), *(ox.NamedNode(iri) for layer, iri in LAYER_GRAPHS.items() if layer in kg.layers)]
+    if getattr(kg.dataset, "engine", None) == "oxigraph":
+        # the build's own store: its default graph and layer graphs as they are, no rdflib round trip
+        all_quads = [q for name in names for q in kg.dataset.inner.quads_for_pattern(None, None, None, name)]
+    else:  # rdflib's reference store, or a remote endpoint
+        graphs = [kg.graph, *(kg.layers[layer] for layer in LAYER_GRAPHS if layer in kg.layers)]
+        all_quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
+                     for graph, name in zip(graphs, names, strict=True) for s, p, o in graph_to_memory(graph)]
     with tempfile.TemporaryDirectory(prefix="kg-serve-") as tmp:
         dump = Path(tmp) / "build.nq"
         ox.serialize(all_quads, str(dump), format=ox.RdfFormat.N_QUADS)

@@ -32,12 +32,11 @@ from kg.namespaces import DATA_PREFIXES
 
 __all__ = ["SPARQL_OPAQUE", "SparqlResult", "dump", "engine_name", "oxigraph_target", "query", "with_values"]
 
-def oxigraph_target(graph: Graph, *, build: bool = True) -> tuple[Any, Any] | None:  # noqa: ARG001
+def oxigraph_target(graph: Graph) -> tuple[Any, Any] | None:
     """Return ``(pyoxigraph store, graph name or None)`` that holds *graph*, or ``None``.
 
     ``None`` means rdflib's engine answers (``KG_ENGINE=rdflib``, or a graph the caller made in
-    rdflib's memory store) or a remote endpoint. There is no copy to build: a build lives in one store
-    (:mod:`kg.graph.dataset`). *build* is kept for callers of the former API and has no effect.
+    rdflib's memory store) or a remote endpoint. A build lives in one store (:mod:`kg.graph.dataset`).
     """
     from oxrdflib.store import OxigraphStore
 
