@@ -122,6 +122,37 @@ st:t-death-book a mt:Death ; mt:person person:boris-beta ; mt:edtf "1937" ; mt:s
     assert incomplete(kg)["book cited without page or chapter"] == 1
 
 
+INCOMPLETE_WORKS = """
+src:t-excerpt a mt:Source ; dcterms:title "Book excerpt (reader.example, page 99)"@ru ;
+    mt:readAt <https://reader.example/book/99> ; mt:sourceKind mt:Scholarship ; mt:tier mt:CopyOfPublication .
+<https://reader.example/book/99> a mt:Copy ; dcterms:date "2026-12-06"^^xsd:date .
+src:t-cable a mt:Source ; dcterms:title "Cable (Test Herald, 1 May 1937)"@en ; dcterms:publisher "Test Herald" ;
+    mt:sourceKind mt:Press ; mt:tier mt:OriginalPublication .
+src:t-entry a mt:Source ; dcterms:title "Clara Gamma"@en ; schema:url <https://ru.wikipedia.org/wiki/Clara> ;
+    mt:sourceKind mt:Encyclopaedia ; mt:tier mt:OriginalPublication .
+src:t-farm-book a mt:Source ; dcterms:title "Copied chapter"@en ; mt:sourceKind mt:Scholarship ; mt:tier mt:Aggregator .
+src:t-book-ch2 a mt:Source , bibo:DocumentPart ; dcterms:isPartOf src:t-book ; bibo:chapter "2" .
+st:t-death-incomplete a mt:Death ; mt:person person:clara-gamma ; mt:edtf "1937" ; mt:status mt:Established ;
+    prov:wasDerivedFrom src:t-excerpt , src:t-cable , src:t-entry , src:t-farm-book , src:t-book-ch2 .
+"""
+
+
+def test_the_audit_counts_works_that_lack_what_a_citation_of_their_kind_needs(works_kg, tmp_path: Path):
+    """A scholarly work needs author, title and year, a press article its paper and date, an encyclopaedia article
+    its publisher; a part is judged by its whole, and an aggregator (unidentified by definition) by its tier."""
+    def incomplete(kg):
+        return {r["item"]: int(r["count"]) for r in run_query(kg, "sources-summary").records()
+                if r["measure"] == "incomplete citations"}
+
+    before = incomplete(works_kg)
+    (tmp_path / "works.ttl").write_text(WORKS + INCOMPLETE_WORKS, encoding="utf-8")
+    kg = load([paths.ONTOLOGY_FILE, FIXTURE, tmp_path / "works.ttl"])
+    added = {item: n - before.get(item, 0) for item, n in incomplete(kg).items() if n != before.get(item, 0)}
+    assert added == {"scholarly work cited without author, title or year": 1,  # t-excerpt only
+                     "press article cited without paper or date": 1,
+                     "encyclopaedia article cited without its publisher": 1}
+
+
 def test_tables_show_citations_not_source_iris(works_kg):
     index = citation_links(works_kg)
     person = run_query(works_kg, "person", {"person": "person:boris-beta"})
