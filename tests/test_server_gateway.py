@@ -69,7 +69,7 @@ def server(tmp_path_factory):
     try:
         kg = load([paths.ONTOLOGY_FILE, FIXTURE])
         running = serve(kg, port=free_port(), writable=True, token=TOKEN, query_timeout=1,
-                        location=tmp_path_factory.mktemp("gateway") / "ox", allow_remote=False)
+                        location=tmp_path_factory.mktemp("gateway") / "ox", allow_remote=False, idle_timeout=2)
     finally:
         sandbox.__file__ = real
     assert not running.isolated and running.inner_port
@@ -391,6 +391,21 @@ def hostile(draw, port: int) -> bytes:
     headers = draw(st.permutations(headers))
     length = bool(body) and not any(k == "Content-Length" for k, _ in headers) and draw(st.integers(0, 4)) > 0
     return request(method, target, body, list(headers), length=length)
+
+
+def test_a_body_shorter_than_its_content_length_is_answered_408_not_left_hanging(server, baseline):
+    """Hypothesis found it: an authorised update announcing 99,999,999 bytes and sending 80 held the connection
+    until the client gave up, with no status. The gateway now answers 408 once the client is silent for its
+    idle time (2 s here, 60 s by default), and the store is unchanged."""
+    body = b"INSERT DATA { <http://example.org/s> <http://example.org/p> <http://example.org/o> }"
+    sent = request("POST", "/update", body, [("Content-Type", "application/sparql-update"),
+                                            ("Content-Length", "99999999"), ("Authorization", f"Bearer {TOKEN}")],
+                   length=False)
+    started = time.monotonic()
+    status, answer = raw(server.port, sent, timeout=10)
+    assert status == 408 and b"99999999 bytes" in answer
+    assert time.monotonic() - started < 8
+    assert count(server) == baseline
 
 
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -61,6 +61,8 @@ __all__ = ["FORM", "MAX_BODY", "MAX_UPLOAD", "ROUTES", "SPARQL_QUERY", "SPARQL_U
 
 #: Largest request body accepted before authentication and for queries (bytes): ``kg serve --max-body``.
 MAX_BODY = 1 << 20
+#: Seconds a client may stay silent in the middle of a request (``serve(idle_timeout=)``).
+IDLE_TIMEOUT = 60.0
 #: Largest body of a write that carries the token (``kg push`` sends the whole build): ``--max-upload-mb``.
 MAX_UPLOAD = 256 << 20
 #: Seconds a write (update or Graph Store upload, which Oxigraph's query time limit does not bound) may take.
@@ -191,6 +193,7 @@ def serve(
     max_upload: float = MAX_UPLOAD,
     allow_remote: bool = False,
     routes: Mapping[tuple[str, str], Route] | None = None,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> Server:
     """Return a running :class:`Server` loaded with *kg* (a :class:`kg.graph.loader.KnowledgeGraph`).
 
@@ -199,14 +202,15 @@ def serve(
     *query_timeout* (seconds) and *max_result_bytes* bound each query, *max_body* each request body
     (*max_upload* a write that carries the token); ``SERVICE`` and ``LOAD`` are refused unless
     *allow_remote*. *routes* adds request shapes to :data:`ROUTES` (see :class:`Route`). *timeout*
-    is how long to wait for the server to come up.
+    is how long to wait for the server to come up; *idle_timeout* how long a client may stay silent in the
+    middle of a request (then it gets 408 and the connection is closed).
     """
     if writable and not token:
         raise StoreError("a writable server needs a token: kg serve --writable --token SECRET")
     if token is not None and not re.fullmatch(r"[\x21-\x7e]{1,512}", token):
         raise StoreError("the token must be 1-512 visible ASCII characters (no spaces)")
     limits = {"--timeout": query_timeout, "--max-result-mb": max_result_bytes, "--max-body": max_body,
-              "--max-upload-mb": max_upload}
+              "--max-upload-mb": max_upload, "idle_timeout": idle_timeout}
     for option, value in limits.items():
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise StoreError(f"kg serve {option} must be a positive number, not {value!r}")
@@ -219,7 +223,8 @@ def serve(
     process, inner, inner_socket = _start_isolated(oxigraph, timeout)
     gateway = Gateway(inner_socket or inner, writable=writable, token=token if writable else None,
                       allow_remote=allow_remote, max_body=int(max_body), max_upload=int(max_upload),
-                      max_result=int(max_result_bytes), query_timeout=seconds, routes={**ROUTES, **(routes or {})})
+                      max_result=int(max_result_bytes), query_timeout=seconds, routes={**ROUTES, **(routes or {})},
+                      idle_timeout=idle_timeout)
     try:
         proxy = _listen(host, port, gateway)
     except BaseException:
@@ -645,6 +650,8 @@ class Gateway:
     max_result: int = 100_000_000
     query_timeout: float = 30
     routes: Mapping[tuple[str, str], Route] = field(default_factory=lambda: dict(ROUTES))
+    #: Seconds a client may stay silent in the middle of a request before it is answered 408 and closed.
+    idle_timeout: float = IDLE_TIMEOUT
 
     # -- reading a request ------------------------------------------------------------------
 
@@ -727,7 +734,13 @@ class Gateway:
             name, _, value = option.partition("=")
             if name.strip() != "charset" or value.strip().strip('"') not in {"utf-8", "utf8"}:
                 raise Refused(415, f"the only content-type parameter accepted is charset=utf-8, not {option[:40]!r}")
-        body = handler.rfile.read(length)
+        try:
+            body = handler.rfile.read(length)
+        except TimeoutError:
+            # a client that announces more than it sends would otherwise hold the thread and get no answer
+            handler.body_read = True  # type: ignore[attr-defined]  # nothing more will come: no drain
+            raise Refused(408, f"the body stopped arriving: nothing for {handler.timeout:g} s of the "
+                               f"{length} bytes its Content-Length announced") from None
         handler.body_read = True  # type: ignore[attr-defined]
         if len(body) != length:
             raise Refused(400, "the body is shorter than its Content-Length")
@@ -835,7 +848,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kg-serve"
     sys_version = ""
-    timeout = 60  # seconds a client may stay silent mid-request
+    timeout: float = IDLE_TIMEOUT  # seconds a client may stay silent mid-request (the gateway's idle_timeout)
     gateway: Gateway
 
     def log_message(self, *_args: object) -> None:  # quiet: the CLI prints what matters
@@ -917,6 +930,7 @@ def _listen(host: str, port: int, gateway: Gateway) -> http.server.ThreadingHTTP
         pass
 
     Handler.gateway = gateway
+    Handler.timeout = gateway.idle_timeout
 
     class Listener(http.server.ThreadingHTTPServer):
         allow_reuse_address = True
