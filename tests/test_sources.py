@@ -186,3 +186,15 @@ def test_network_page_shows_edge_sources_as_citations(works_kg):
     assert cited == {"t": "Ann Author, The Test Terror, Test Press, 1990, p. 12 (read at reader.example)",
                      "u": "https://reader.example/book/12"}  # a print-only book: the copy read is the link
     assert "citations" in page and "(data.citations || {})" in page
+
+
+def test_real_citations_name_an_author_once_and_never_an_address(real_kg):
+    """A work's author is a field (dcterms:creator), not part of its title, so a citation names them once; and
+    a citation is words, never a bare address (the copy read is "read at", in its own column)."""
+    import re
+
+    rows = run_query(real_kg, "sources").records()
+    twice = [r["citation"] for r in rows if re.match(r"^(.+?), \1[,:] ", r["citation"])]
+    assert twice == []
+    addresses = [r["citation"] for r in rows if re.search(r"https?://", r["citation"])]
+    assert addresses == []
