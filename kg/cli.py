@@ -226,6 +226,9 @@ def parser() -> argparse.ArgumentParser:
                    help="refuse (HTTP 413, unread) a request body larger than this (default: 1048576)")
     p.add_argument("--max-upload-mb", type=_number("--max-upload-mb", low=0.001), default=256.0, metavar="MB",
                    help="the body limit of a write that carries the token, e.g. kg push (default: 256)")
+    p.add_argument("--idle-timeout", type=_number("--idle-timeout", low=0.001), default=60.0, metavar="SECONDS",
+                   help="answer HTTP 408 and close a connection whose client stays silent this long in the middle "
+                        "of a request (default: 60)")
     p.add_argument("--allow-remote", action="store_true",
                    help="let queries use SERVICE and updates LOAD, which make the server reach other hosts (off by default)")
     p.add_argument("--reconcile", action="store_true",
@@ -575,7 +578,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     server = serve(kg, host=args.host, port=args.port or None, writable=args.writable, token=args.token,
                    location=args.location, query_timeout=args.timeout,
                    max_result_bytes=int(args.max_result_mb * 1_000_000), allow_remote=args.allow_remote,
-                   max_body=args.max_body, max_upload=int(args.max_upload_mb * 1_000_000), routes=routes)
+                   max_body=args.max_body, max_upload=int(args.max_upload_mb * 1_000_000), routes=routes,
+                   idle_timeout=args.idle_timeout)
     address.append(server.url + "/reconcile")
 
     def stop(_signum: int, _frame: object) -> None:

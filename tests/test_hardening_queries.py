@@ -171,6 +171,7 @@ def test_kg_query_max_rows(small_root: Path):
     (["serve", "--timeout", "nan"], "--timeout 'nan' is not a finite number"),
     (["serve", "--timeout", "-1"], "--timeout '-1' is out of range"),
     (["serve", "--max-result-mb", "inf"], "--max-result-mb 'inf' is not a finite number"),
+    (["serve", "--idle-timeout", "0"], "--idle-timeout '0' is out of range"),
     (["serve", "--port", "70000"], "--port '70000' is out of range"),
     (["query", "people", "--timeout", "soon"], "--timeout 'soon' is not a number"),
     (["query", "people", "--max-rows", "-1"], "--max-rows '-1' is out of range"),
