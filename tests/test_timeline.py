@@ -80,3 +80,24 @@ def test_month_and_year_dates_are_drawn_as_spans_not_first_days():
     assert any("known only to the month or year" in label for label in labels)
     # an exact day stays a point on its day
     assert any(abs(x - mdates.date2num(dt.date(1936, 8, 25))) < 0.01 for x in xs)
+
+
+def test_the_preferred_disputed_value_is_drawn_as_the_value_and_the_others_as_also_given(fixture_kg):
+    """Issue 13: the timeline shows the preferred value, the others as "also given" (the fixture prefers 2 February)."""
+    import matplotlib.dates as mdates
+
+    from kg.display.timeline import timeline_figure
+
+    events = timeline_events(fixture_kg, person="Dmitri Delta")
+    deaths = {e["edtf"]: e["preferred"] for e in events if e["event"] == "execution"}
+    assert deaths == {"1937-02-01": False, "1937-02-02": True}
+    figure = timeline_figure(events, mode="person")
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert "1937-02-02 (preferred; also given: 1937-02-01)" in texts
+    filled = {}
+    for ax in figure.axes:
+        for collection in ax.collections:
+            faces = collection.get_facecolors()  # empty for facecolors="none"
+            for (x, _) in collection.get_offsets():
+                filled[mdates.num2date(x).date().isoformat()] = len(faces) > 0 and faces[0][3] > 0
+    assert filled["1937-02-02"] and not filled["1937-02-01"]

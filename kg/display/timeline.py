@@ -87,7 +87,8 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
     *trial* keeps the people charged at that trial, *person* one person (each an IRI, a prefixed
     name such as ``trial:1936-sixteen``, or any recorded name). Each dict has ``person``, ``name``,
     ``event`` (a key of :data:`EVENT_STYLES`), ``start`` and ``end`` (``datetime.date``), ``edtf``,
-    ``detail``, ``trial``, ``trial_name``, ``status`` (``established``, ``disputed`` …),
+    ``detail``, ``trial``, ``trial_name``, ``status`` (``established``, ``disputed`` …), ``preferred``
+    (the disputed value the best sources support, drawn as the value; the others are "also given"),
     ``statement`` and ``sources`` (a list).
 
     One source of truth: the events are read from the named questions the pages read — ``timeline`` (every
@@ -116,7 +117,8 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
             continue
         base = {"person": r["person"], "name": names.get(r["person"], r["person"]), "trial": r.get("trial") or "",
                 "trial_name": trials.get(r.get("trial") or "", {}).get("name", ""), "statement": r["statement"],
-                "sources": str(r.get("sources") or "").split(), "detail": ""}
+                "sources": str(r.get("sources") or "").split(), "detail": "",
+                "preferred": str(r.get("preferred")).lower() in {"true", "1"}}
         if kind == "Accusation" and base["trial"] in trials:
             dates = str(trials[base["trial"]].get("dates") or "").split(" | ")
             for edtf in filter(None, dates):
@@ -231,14 +233,14 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
                 if e["event"] in _SPANS:
                     style = EVENT_STYLES[e["event"]]
                     start, end = mdates.date2num(e["start"]), mdates.date2num(e["end"] + dt.timedelta(days=1))
-                    solid = e["status"] == "established"
+                    solid = _drawn_as_the_value(e)
                     ax.barh(y, max(end - start, thinnest), left=start, height=0.5,
                             color=style["color"] if solid else "none", edgecolor=style["color"], linewidth=1.0,
                             alpha=0.85 if solid else 1.0, zorder=2)
             # markers: one per (event, date), sized by how many people it happened to then. A date known only to
             # the month or the year is not a day: its marker sits mid-span with a whisker across the whole span
             # (Kamenev's arrest "1934" is not 1 January 1934; the Shakhty executions "1928" are not before the trial)
-            counts = Counter((e["event"], e["start"], e["end"], e["status"] == "established")
+            counts = Counter((e["event"], e["start"], e["end"], _drawn_as_the_value(e))
                              for e in shown if e["event"] not in _SPANS)
             by_day = sorted(counts.items(), key=lambda item: (item[0][1], item[0][2], _ORDER.get(item[0][0], 99)))
             for (kind, day, last_day, solid), n in by_day:
@@ -256,10 +258,16 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
                     ax.annotate(f"×{n}", (x, y), xytext=(5, 5 if kind == "rehabilitation" else -11),
                                 textcoords="offset points", fontsize=7, color=style["color"])
             if mode == "person" and shown:
-                # one label per row, at its last date: all the dates a row has (disputed ones too)
+                # one label per row, at its last date: all the dates a row has (disputed ones too), the preferred
+                # one first as the value and the others as "also given", as the pages print them
                 dates = sorted({e["edtf"] or e["start"].isoformat() for e in shown})  # "1937-02", not 1937-02-01
                 last = max(shown, key=lambda e: e["end"])
-                note = " | ".join(dates) + (" (disputed)" if len(dates) > 1 else "")
+                chosen = sorted({e["edtf"] or e["start"].isoformat() for e in shown if e.get("preferred")})
+                if len(dates) > 1 and len(chosen) == 1:
+                    others = [d for d in dates if d != chosen[0]]
+                    note = f"{chosen[0]} (preferred; also given: {', '.join(others)})"
+                else:
+                    note = " | ".join(dates) + (" (disputed)" if len(dates) > 1 else "")
                 ax.annotate(note, (mdates.date2num(last["end"]), y), xytext=(8, -3), textcoords="offset points",
                             fontsize=8, color="#333")
         ax.set_xlim(left, right)
@@ -292,9 +300,9 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
         else:
             handles.append(Line2D([], [], marker=style["marker"], color=style["color"], linestyle="none",
                                   markersize=7, label=style["legend"]))
-    if any(e["status"] != "established" for e in events):
+    if any(not _drawn_as_the_value(e) for e in events):
         handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="#555",
-                              linestyle="none", markersize=7, label="hollow: date disputed or probable"))
+                              linestyle="none", markersize=7, label="hollow: another value also given, or probable"))
     if any(e["end"] > e["start"] for e in events if e["event"] not in _SPANS):
         handles.append(Line2D([], [], marker="|", color="#555", linestyle="-", markersize=8,
                               label="whisker: date known only to the month or year (the span)"))
@@ -302,6 +310,11 @@ def timeline_figure(events: Sequence[dict[str, Any]], *, title: str = "", mode: 
     if title:
         figure.suptitle(title, fontsize=11, x=0.01, ha="left")
     return figure
+
+
+def _drawn_as_the_value(event: dict[str, Any]) -> bool:
+    """Filled, not hollow: an established date, or the preferred one of disputed dates (the others are hollow)."""
+    return event["status"] == "established" or bool(event.get("preferred"))
 
 
 def _title(events: Sequence[dict[str, Any]], mode: str, focus_trial: str = "") -> str:
