@@ -136,3 +136,16 @@ def environment(name: str, value: str) -> Iterator[None]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
+
+
+def check_rows(kg: KnowledgeGraph, check: str) -> dict[str, str]:
+    """Run one violation check (``ontology/checks/<check>-violation.rq``) on *kg*: ``{focus IRI: message}``.
+
+    The full IRIs, unlike :func:`kg.graph.validation.validate`, which shortens them for people to read.
+    """
+    from kg.sparql.engine import query
+
+    path = paths.CHECKS_DIR / f"{check}-violation.rq"
+    return {str(r["focus"]): str(r["message"])
+            for r in query(kg.graph, path.read_text(encoding="utf-8"), name=str(path)).records()}
+

@@ -9,11 +9,9 @@ from pathlib import Path
 
 from kg import paths
 from kg.graph.loader import load
-from kg.sparql.engine import query
 
-from .conftest import FIXTURE, TURTLE_PREFIXES
+from .conftest import FIXTURE, TURTLE_PREFIXES, check_rows
 
-CHECK = paths.CHECKS_DIR / "court-record-without-session-violation.rq"
 SRC = "https://w3id.org/moscow-trials/id/source/"
 
 GRAPH = TURTLE_PREFIXES + """
@@ -44,8 +42,7 @@ st:c-3 a mt:Arrest ; mt:person person:clara-gamma ; mt:edtf "1937" ; mt:status m
 
 
 def _rows(kg) -> dict[str, str]:
-    return {str(r["focus"]): str(r["message"])
-            for r in query(kg.graph, CHECK.read_text(encoding="utf-8"), name=str(CHECK)).records()}
+    return check_rows(kg, "court-record-without-session")
 
 
 def test_fires_on_court_records_cited_without_a_session(tmp_path: Path):

@@ -9,11 +9,9 @@ from pathlib import Path
 
 from kg import paths
 from kg.graph.loader import load
-from kg.sparql.engine import query
 
-from .conftest import FIXTURE, TURTLE_PREFIXES
+from .conftest import FIXTURE, TURTLE_PREFIXES, check_rows
 
-CHECK = paths.CHECKS_DIR / "disputed-without-preferred-violation.rq"
 ST = "https://w3id.org/moscow-trials/id/statement/"
 
 GRAPH = TURTLE_PREFIXES + """
@@ -38,8 +36,7 @@ st:d-arrest-4 a mt:Arrest ; mt:person person:anna-alpha ; mt:edtf "1937" ; mt:st
 
 
 def _rows(kg) -> dict[str, str]:
-    return {str(r["focus"]): str(r["message"])
-            for r in query(kg.graph, CHECK.read_text(encoding="utf-8"), name=str(CHECK)).records()}
+    return check_rows(kg, "disputed-without-preferred")
 
 
 def test_fires_on_a_disagreement_with_no_or_two_preferred_values(tmp_path: Path):
@@ -53,5 +50,5 @@ def test_fires_on_a_disagreement_with_no_or_two_preferred_values(tmp_path: Path)
     assert "of which 2 is marked preferred" in added[ST + "d-arrest-1"]
 
 
-def test_the_real_graph_marks_one_preferred_value_per_disagreement():
-    assert _rows(load()) == {}
+def test_the_real_graph_marks_one_preferred_value_per_disagreement(real_kg):
+    assert _rows(real_kg) == {}

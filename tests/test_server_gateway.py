@@ -417,3 +417,12 @@ def test_generated_requests_change_nothing_and_call_no_host(server, baseline, li
     assert 200 <= status < 600, sent[:300]
     assert count(server) == baseline, sent[:300]
     assert listener.connections == 0, sent[:300]
+
+
+@pytest.mark.parametrize(("option", "value"), [("query_timeout", float("nan")), ("idle_timeout", 0), ("max_body", -1)])
+def test_serve_refuses_a_limit_that_is_not_a_positive_number_by_its_option_name(option: str, value: float, tmp_path):
+    from kg.errors import StoreError
+
+    with pytest.raises(StoreError, match=f"kg serve --{option.replace('_', '-').replace('query-', '')} must be"):
+        serve(load([paths.ONTOLOGY_FILE, FIXTURE]), location=tmp_path / "ox", **{option: value})
+    assert not (tmp_path / "ox").exists()

@@ -53,6 +53,12 @@ def works_kg(tmp_path_factory: pytest.TempPathFactory):
     return load([paths.ONTOLOGY_FILE, FIXTURE, folder / "works.ttl"])
 
 
+def _incomplete(kg) -> dict[str, int]:
+    """The audit's "incomplete citations": {item: how many sources}."""
+    return {r["item"]: int(r["count"]) for r in run_query(kg, "sources-summary").records()
+            if r["measure"] == "incomplete citations"}
+
+
 def _rows_by_source(kg) -> dict[str, dict]:
     return {r["source"].rsplit("/", 1)[-1]: r for r in run_query(kg, "sources").records()}
 
@@ -107,11 +113,7 @@ def test_a_source_without_a_tier_counts_once_under_no_tier(works_kg, tmp_path: P
 
 
 def test_the_audit_counts_book_citations_without_page_or_chapter(works_kg, tmp_path: Path):
-    def incomplete(kg):
-        return {r["item"]: int(r["count"]) for r in run_query(kg, "sources-summary").records()
-                if r["measure"] == "incomplete citations"}
-
-    assert "book cited without page or chapter" not in incomplete(works_kg)  # t-book-p12 gives its page
+    assert "book cited without page or chapter" not in _incomplete(works_kg)  # t-book-p12 gives its page
     (tmp_path / "works.ttl").write_text(WORKS + """
 src:t-book-somewhere a mt:Source , bibo:DocumentPart ; dcterms:isPartOf src:t-book ;
     bibo:locator "reader page 7 of a reading site" .
@@ -119,7 +121,7 @@ st:t-death-book a mt:Death ; mt:person person:boris-beta ; mt:edtf "1937" ; mt:s
     prov:wasDerivedFrom src:t-book-somewhere .
 """, encoding="utf-8")
     kg = load([paths.ONTOLOGY_FILE, FIXTURE, tmp_path / "works.ttl"])
-    assert incomplete(kg)["book cited without page or chapter"] == 1
+    assert _incomplete(kg)["book cited without page or chapter"] == 1
 
 
 INCOMPLETE_WORKS = """
@@ -140,14 +142,10 @@ st:t-death-incomplete a mt:Death ; mt:person person:clara-gamma ; mt:edtf "1937"
 def test_the_audit_counts_works_that_lack_what_a_citation_of_their_kind_needs(works_kg, tmp_path: Path):
     """A scholarly work needs author, title and year, a press article its paper and date, an encyclopaedia article
     its publisher; a part is judged by its whole, and an aggregator (unidentified by definition) by its tier."""
-    def incomplete(kg):
-        return {r["item"]: int(r["count"]) for r in run_query(kg, "sources-summary").records()
-                if r["measure"] == "incomplete citations"}
-
-    before = incomplete(works_kg)
+    before = _incomplete(works_kg)
     (tmp_path / "works.ttl").write_text(WORKS + INCOMPLETE_WORKS, encoding="utf-8")
     kg = load([paths.ONTOLOGY_FILE, FIXTURE, tmp_path / "works.ttl"])
-    added = {item: n - before.get(item, 0) for item, n in incomplete(kg).items() if n != before.get(item, 0)}
+    added = {item: n - before.get(item, 0) for item, n in _incomplete(kg).items() if n != before.get(item, 0)}
     assert added == {"scholarly work cited without author, title or year": 1,  # t-excerpt only
                      "press article cited without paper or date": 1,
                      "encyclopaedia article cited without its publisher": 1}

@@ -118,7 +118,7 @@ def timeline_events(graph: Any, *, trial: str | None = None, person: str | None 
         base = {"person": r["person"], "name": names.get(r["person"], r["person"]), "trial": r.get("trial") or "",
                 "trial_name": trials.get(r.get("trial") or "", {}).get("name", ""), "statement": r["statement"],
                 "sources": str(r.get("sources") or "").split(), "detail": "",
-                "preferred": str(r.get("preferred")).lower() in {"true", "1"}}
+                "preferred": bool(r.get("preferred"))}  # a Python bool, as kg.display.site reads it
         if kind == "Accusation" and base["trial"] in trials:
             dates = str(trials[base["trial"]].get("dates") or "").split(" | ")
             for edtf in filter(None, dates):

@@ -210,7 +210,7 @@ def serve(
     if token is not None and not re.fullmatch(r"[\x21-\x7e]{1,512}", token):
         raise StoreError("the token must be 1-512 visible ASCII characters (no spaces)")
     limits = {"--timeout": query_timeout, "--max-result-mb": max_result_bytes, "--max-body": max_body,
-              "--max-upload-mb": max_upload, "idle_timeout": idle_timeout}
+              "--max-upload-mb": max_upload, "--idle-timeout": idle_timeout}
     for option, value in limits.items():
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise StoreError(f"kg serve {option} must be a positive number, not {value!r}")
